@@ -1,0 +1,188 @@
+//! The cookie payload: JSON text of the value, in bytes of the chosen text encoding, in
+//! base64.
+
+use base64::alphabet;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
+use base64::engine::DecodePaddingMode;
+use base64::Engine as _;
+use serde_json::{Map, Value};
+
+use crate::json::{self, StringifyError};
+
+/// The text encoding of the JSON text inside the cookie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum PayloadEncoding {
+    /// UTF-8, as Remix and React Router 7 write. Reading falls back to Latin-1 when the bytes
+    /// are not valid UTF-8, so cookies written by solid-start 0.2 still read back.
+    #[default]
+    Utf8,
+    /// Latin-1, one byte a character, as solid-start 0.2 writes with `btoa`. Characters above
+    /// U+00FF cannot be written in this encoding.
+    Latin1,
+}
+
+/// Error from encoding a value into a cookie.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EncodeError {
+    /// The value's JSON text has a character that Latin-1 cannot represent.
+    #[error(
+        "character {character:?} (U+{code:04X}) cannot be written with the Latin-1 payload \
+         encoding; use PayloadEncoding::Utf8 or remove the character",
+        code = u32::from(*character)
+    )]
+    NotLatin1 {
+        /// The first character above U+00FF.
+        character: char,
+    },
+    /// The value cannot be written as JSON.
+    #[error(transparent)]
+    Json(#[from] StringifyError),
+}
+
+/// `atob`-compatible decoding: padding optional and spare bits ignored.
+const FORGIVING: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
+
+/// Appends the base64 payload of `value` to `out`.
+pub(crate) fn encode_value(
+    value: &Value,
+    encoding: PayloadEncoding,
+    out: &mut String,
+) -> Result<(), EncodeError> {
+    encode_text(&json::stringify(value)?, encoding, out)
+}
+
+/// Appends the base64 payload of a JSON object to `out`.
+pub(crate) fn encode_object(
+    map: &Map<String, Value>,
+    encoding: PayloadEncoding,
+    out: &mut String,
+) -> Result<(), EncodeError> {
+    encode_text(&json::stringify_object(map)?, encoding, out)
+}
+
+fn encode_text(text: &str, encoding: PayloadEncoding, out: &mut String) -> Result<(), EncodeError> {
+    match encoding {
+        PayloadEncoding::Utf8 => STANDARD.encode_string(text, out),
+        PayloadEncoding::Latin1 => {
+            let bytes = latin1_bytes(text)?;
+            STANDARD.encode_string(bytes, out);
+        }
+    }
+    Ok(())
+}
+
+fn latin1_bytes(text: &str) -> Result<Vec<u8>, EncodeError> {
+    text.chars()
+        .map(|character| u8::try_from(character).map_err(|_| EncodeError::NotLatin1 { character }))
+        .collect()
+}
+
+/// Decodes a payload as the JavaScript libraries do; `None` when it is not base64 text of a
+/// JSON value. The libraries turn that case into an empty object.
+pub(crate) fn decode(payload: &str, encoding: PayloadEncoding) -> Option<Value> {
+    let bytes = decode_base64(payload)?;
+    match encoding {
+        PayloadEncoding::Utf8 => match std::str::from_utf8(&bytes) {
+            Ok(text) => json::parse(text),
+            Err(_) => json::parse(&latin1_text(&bytes)),
+        },
+        PayloadEncoding::Latin1 => json::parse(&latin1_text(&bytes)),
+    }
+}
+
+/// Like `atob`: ASCII whitespace is ignored and padding is optional.
+fn decode_base64(payload: &str) -> Option<Vec<u8>> {
+    const WHITESPACE: [char; 5] = [' ', '\t', '\n', '\x0c', '\r'];
+    if payload.contains(WHITESPACE) {
+        let compact: String = payload
+            .chars()
+            .filter(|c| !WHITESPACE.contains(c))
+            .collect();
+        return FORGIVING.decode(compact).ok();
+    }
+    FORGIVING.decode(payload).ok()
+}
+
+fn latin1_text(bytes: &[u8]) -> String {
+    bytes.iter().map(|&byte| char::from(byte)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn encoded(value: Value, encoding: PayloadEncoding) -> Result<String, EncodeError> {
+        let mut out = String::new();
+        encode_value(&value, encoding, &mut out).map(|()| out)
+    }
+
+    #[test]
+    fn utf8_and_latin1_differ_above_ascii() {
+        assert_eq!(
+            encoded(json!("é"), PayloadEncoding::Utf8).unwrap(),
+            "IsOpIg=="
+        );
+        assert_eq!(
+            encoded(json!("é"), PayloadEncoding::Latin1).unwrap(),
+            "Iuki"
+        );
+    }
+
+    #[test]
+    fn latin1_rejects_characters_above_u00ff() {
+        assert_eq!(
+            encoded(json!({"a": "日"}), PayloadEncoding::Latin1),
+            Err(EncodeError::NotLatin1 { character: '日' })
+        );
+        let message = encoded(json!("\u{2028}"), PayloadEncoding::Latin1)
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("U+2028"), "{message}");
+    }
+
+    #[test]
+    fn decode_is_forgiving_like_atob() {
+        let expected = Some(json!({"user": "alice"}));
+        assert_eq!(
+            decode("eyJ1c2VyIjoiYWxpY2UifQ==", PayloadEncoding::Utf8),
+            expected
+        );
+        assert_eq!(
+            decode("eyJ1c2VyIjoiYWxpY2UifQ", PayloadEncoding::Utf8),
+            expected
+        );
+        assert_eq!(
+            decode("eyJ1c2Vy IjoiYWxp\nY2UifQ", PayloadEncoding::Utf8),
+            expected
+        );
+        assert_eq!(decode("not*base64", PayloadEncoding::Utf8), None);
+        assert_eq!(
+            decode("aGVsbG8=", PayloadEncoding::Utf8),
+            None,
+            "base64 of non-JSON"
+        );
+    }
+
+    #[test]
+    fn utf8_decode_falls_back_to_latin1() {
+        // {"msg":"é"} written by solid-start 0.2 in Latin-1.
+        assert_eq!(
+            decode("eyJtc2ciOiLpIn0=", PayloadEncoding::Utf8),
+            Some(json!({"msg": "é"}))
+        );
+        // The same in UTF-8, read in Latin-1 mode, is mojibake as in solid-start.
+        assert_eq!(
+            decode("eyJtc2ciOiLDqSJ9", PayloadEncoding::Latin1),
+            Some(json!({"msg": "Ã©"}))
+        );
+    }
+}

@@ -1,0 +1,237 @@
+//! `JSON.stringify` for `serde_json` values.
+
+use serde_json::{Map, Value};
+
+use super::number::write_number;
+
+/// Maximum nesting of arrays and objects that [`stringify`] writes.
+///
+/// It matches the limit of `serde_json`'s parser, so whatever this crate writes it can read
+/// back, and neither side recurses deep enough to exhaust a thread's stack.
+pub const MAX_DEPTH: usize = 128;
+
+/// Error from [`stringify`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StringifyError {
+    /// The value nests arrays or objects deeper than [`MAX_DEPTH`] levels.
+    #[error("session data nested too deeply: more than {MAX_DEPTH} levels of arrays and objects; flatten the data")]
+    TooDeep,
+}
+
+/// Writes `value` as the JSON text that JavaScript's `JSON.stringify` produces for it.
+///
+/// Object keys that are array indexes (`"0"`, `"17"`, up to 2³² − 2) come first in ascending
+/// numeric order, then the other keys in insertion order. Numbers use the ECMAScript format.
+/// Characters outside ASCII are written as they are, not escaped.
+///
+/// # Errors
+///
+/// [`StringifyError::TooDeep`] when the value nests deeper than [`MAX_DEPTH`] levels.
+///
+/// # Examples
+///
+/// ```
+/// let value = serde_json::json!({ "b": 1e21, "a": 100.0, "10": true, "2": null });
+/// assert_eq!(
+///     websession::json::stringify(&value).unwrap(),
+///     r#"{"2":null,"10":true,"b":1e+21,"a":100}"#,
+/// );
+/// ```
+pub fn stringify(value: &Value) -> Result<String, StringifyError> {
+    let mut out = String::with_capacity(128);
+    write_value(&mut out, value, 0)?;
+    Ok(out)
+}
+
+/// Writes a JSON object as [`stringify`] does, without wrapping it in a [`Value`].
+pub(crate) fn stringify_object(map: &Map<String, Value>) -> Result<String, StringifyError> {
+    let mut out = String::with_capacity(128);
+    write_object(&mut out, map, enter(0)?)?;
+    Ok(out)
+}
+
+fn write_value(out: &mut String, value: &Value, depth: usize) -> Result<(), StringifyError> {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Number(number) => write_number(out, number.as_f64().unwrap_or(f64::NAN)),
+        Value::String(text) => write_string(out, text),
+        Value::Array(items) => {
+            let depth = enter(depth)?;
+            out.push('[');
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                write_value(out, item, depth)?;
+            }
+            out.push(']');
+        }
+        Value::Object(map) => write_object(out, map, enter(depth)?)?,
+    }
+    Ok(())
+}
+
+fn enter(depth: usize) -> Result<usize, StringifyError> {
+    if depth >= MAX_DEPTH {
+        return Err(StringifyError::TooDeep);
+    }
+    Ok(depth + 1)
+}
+
+fn write_object(
+    out: &mut String,
+    map: &Map<String, Value>,
+    depth: usize,
+) -> Result<(), StringifyError> {
+    out.push('{');
+    let mut first = true;
+    let mut write_entry = |out: &mut String, key: &str, value: &Value| {
+        if !std::mem::take(&mut first) {
+            out.push(',');
+        }
+        write_string(out, key);
+        out.push(':');
+        write_value(out, value, depth)
+    };
+
+    // JavaScript objects enumerate array-index keys first, in numeric order.
+    let mut indexes: Vec<(u32, &str, &Value)> = map
+        .iter()
+        .filter_map(|(key, value)| array_index(key).map(|index| (index, key.as_str(), value)))
+        .collect();
+    indexes.sort_unstable_by_key(|(index, _, _)| *index);
+    for (_, key, value) in &indexes {
+        write_entry(out, key, value)?;
+    }
+    for (key, value) in map {
+        if indexes.is_empty() || array_index(key).is_none() {
+            write_entry(out, key, value)?;
+        }
+    }
+    out.push('}');
+    Ok(())
+}
+
+/// Returns the numeric value of `key` when JavaScript treats it as an array index: the
+/// canonical decimal text of an integer from 0 to 2³² − 2.
+pub(crate) fn array_index(key: &str) -> Option<u32> {
+    let bytes = key.as_bytes();
+    let canonical = match bytes {
+        [] => false,
+        [b'0'] => true,
+        [b'0', ..] => false,
+        _ => bytes.len() <= 10 && bytes.iter().all(u8::is_ascii_digit),
+    };
+    if !canonical {
+        return None;
+    }
+    key.parse::<u64>()
+        .ok()
+        .filter(|index| *index < u64::from(u32::MAX))
+        .map(|index| index as u32)
+}
+
+/// Writes a JSON string literal with exactly the escapes `JSON.stringify` uses: the short
+/// forms for `"`, `\`, backspace, form feed, newline, carriage return and tab, and `\u00xx`
+/// in lower-case hex for the other control characters below U+0020.
+fn write_string(out: &mut String, text: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (position, byte) in text.bytes().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&text[start..position]);
+        if escape.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(HEX[usize::from(byte >> 4)] as char);
+            out.push(HEX[usize::from(byte & 0xf)] as char);
+        } else {
+            out.push_str(escape);
+        }
+        start = position + 1;
+    }
+    out.push_str(&text[start..]);
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn text(value: Value) -> String {
+        stringify(&value).unwrap()
+    }
+
+    #[test]
+    fn array_index_keys_come_first_in_numeric_order() {
+        let value: Value = serde_json::from_str(r#"{"b":1,"a":2,"10":3,"2":4}"#).unwrap();
+        assert_eq!(text(value), r#"{"2":4,"10":3,"b":1,"a":2}"#);
+    }
+
+    #[test]
+    fn non_canonical_numeric_keys_keep_insertion_order() {
+        let value: Value =
+            serde_json::from_str(r#"{"x":0,"01":1,"4294967295":2,"4294967294":3,"-1":4}"#).unwrap();
+        assert_eq!(
+            text(value),
+            r#"{"4294967294":3,"x":0,"01":1,"4294967295":2,"-1":4}"#
+        );
+    }
+
+    #[test]
+    fn array_index_accepts_only_canonical_indexes() {
+        assert_eq!(array_index("0"), Some(0));
+        assert_eq!(array_index("42"), Some(42));
+        assert_eq!(array_index("4294967294"), Some(4_294_967_294));
+        assert_eq!(array_index("4294967295"), None);
+        assert_eq!(array_index("00"), None);
+        assert_eq!(array_index(""), None);
+        assert_eq!(array_index("1e3"), None);
+        assert_eq!(array_index("99999999999"), None);
+    }
+
+    #[test]
+    fn strings_use_javascript_escapes() {
+        assert_eq!(text(json!("a\"b\\c\nd\te")), r#""a\"b\\c\nd\te""#);
+        assert_eq!(
+            text(json!("\u{0}\u{1f}\u{8}\u{c}\r")),
+            r#""\u0000\u001f\b\f\r""#
+        );
+        assert_eq!(text(json!("\u{7f}/\u{2028}é日")), "\"\u{7f}/\u{2028}é日\"");
+    }
+
+    #[test]
+    fn numbers_use_ecmascript_format() {
+        assert_eq!(
+            text(json!([1e21, 1e-7, 100.0, -0.0, 42])),
+            "[1e+21,1e-7,100,0,42]"
+        );
+        assert_eq!(text(json!(u64::MAX)), "18446744073709552000");
+    }
+
+    #[test]
+    fn nesting_beyond_limit_is_rejected() {
+        let mut value = json!(1);
+        for _ in 0..MAX_DEPTH {
+            value = json!([value]);
+        }
+        assert!(stringify(&value).is_ok());
+        value = json!({ "deeper": value });
+        assert_eq!(stringify(&value), Err(StringifyError::TooDeep));
+    }
+}

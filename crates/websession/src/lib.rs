@@ -1,0 +1,54 @@
+//! Signed cookie sessions for Rust web services, wire-compatible with the session API of
+//! Remix, React Router 7 and solid-start 0.2.
+//!
+//! - [`Cookie`]: a named cookie with attributes and secrets; parses `Cookie` request headers
+//!   and writes `Set-Cookie` values, signed with HMAC-SHA256.
+//! - [`Session`]: the data of one visitor, with flash values.
+//! - [`SessionStorage`]: loads and saves sessions; [`CookieSessionStorage`] keeps all data in
+//!   the signed cookie.
+//!
+//! A cookie written here for some data and secrets is byte-for-byte the cookie the JavaScript
+//! libraries write for the same data and secrets, and their cookies read back here.
+//! Untrusted input never panics and never errors: a missing, tampered or malformed cookie
+//! reads as a new, empty session.
+//!
+//! # Example
+//!
+//! ```
+//! use websession::{CookieOptions, CookieSessionStorage, SessionStorage};
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let storage = CookieSessionStorage::with_secrets(["a long random secret"])?;
+//!
+//! // First request: no cookie yet.
+//! let mut session = storage.get_session(None).await?;
+//! session.set("user", "alice");
+//! let set_cookie = storage.commit_session(&mut session, &CookieOptions::default()).await?;
+//!
+//! // Next request: the browser sends the cookie back.
+//! let cookie_header = set_cookie.split(';').next().unwrap();
+//! let mut session = storage.get_session(Some(cookie_header)).await?;
+//! assert_eq!(session.get("user"), Some("alice".into()));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+//!
+//! # Features
+//!
+//! No cargo features yet; the crate builds with none.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod clock;
+mod cookie;
+pub mod json;
+mod session;
+mod storage;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use cookie::{
+    ConfigError, Cookie, CookieBuilder, CookieOptions, EncodeError, ParsedCookie, PayloadEncoding,
+    Priority, SameSite, SerializeError, Signature, UnknownAttributeValue,
+};
+pub use session::Session;
+pub use storage::{CookieSessionStorage, SessionStorage, StorageError, MAX_COOKIE_LEN};

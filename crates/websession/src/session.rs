@@ -1,0 +1,340 @@
+//! [`Session`], the data of one visitor.
+
+use std::fmt;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// The data of one visitor, loaded by a [`SessionStorage`](crate::SessionStorage) and saved
+/// back with its `commit_session`.
+///
+/// Data is a JSON object in insertion order. A flash value (see [`Session::flash`]) lives
+/// until it is read once. The session tracks whether it changed since it was loaded, so a
+/// server can skip writing a cookie that would not change.
+///
+/// `Debug` shows the keys but not the values, so a session can be logged without its data.
+///
+/// # Examples
+///
+/// ```
+/// use websession::Session;
+///
+/// let mut session = Session::new();
+/// session.set("user", "alice");
+/// session.flash("notice", "Welcome back");
+/// assert_eq!(session.get("user"), Some("alice".into()));
+/// assert_eq!(session.get("notice"), Some("Welcome back".into()));
+/// assert_eq!(session.get("notice"), None);
+/// ```
+#[derive(Clone, Default, PartialEq)]
+pub struct Session {
+    id: String,
+    data: Map<String, Value>,
+    changed: bool,
+    needs_resign: bool,
+}
+
+impl Session {
+    /// Creates an empty session with no id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let session = websession::Session::new();
+    /// assert!(session.data().is_empty());
+    /// assert_eq!(session.id(), "");
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Creates a session holding `data` under `id`, as loaded from a storage; it counts as
+    /// unchanged. Cookie storage uses an empty id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut data = serde_json::Map::new();
+    /// data.insert("user".into(), "alice".into());
+    /// let session = websession::Session::from_data("abc", data);
+    /// assert_eq!(session.id(), "abc");
+    /// assert!(!session.is_changed());
+    /// ```
+    pub fn from_data(id: impl Into<String>, data: Map<String, Value>) -> Self {
+        Self {
+            id: id.into(),
+            data,
+            changed: false,
+            needs_resign: false,
+        }
+    }
+
+    /// Returns the session id; empty for cookie storage and for sessions not yet stored.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(websession::Session::new().id(), "");
+    /// ```
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// Returns the value under `name`, or else the flash value under `name`, which is removed
+    /// by this read.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut session = websession::Session::new();
+    /// session.set("count", 3);
+    /// assert_eq!(session.get("count"), Some(3.into()));
+    /// assert_eq!(session.get("missing"), None);
+    /// ```
+    pub fn get(&mut self, name: &str) -> Option<Value> {
+        if let Some(value) = self.data.get(name) {
+            return Some(value.clone());
+        }
+        let flashed = self.data.shift_remove(&flash_key(name))?;
+        self.changed = true;
+        Some(flashed)
+    }
+
+    /// Returns the value under `name` (or the flash value, removed by this read) converted to
+    /// `T` through serde.
+    ///
+    /// # Errors
+    ///
+    /// The `serde_json` error when the stored value does not have the shape of `T`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut session = websession::Session::new();
+    /// session.set("count", 3);
+    /// assert_eq!(session.get_as::<u32>("count")?, Some(3));
+    /// assert!(session.get_as::<String>("count").is_err());
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn get_as<T: DeserializeOwned>(
+        &mut self,
+        name: &str,
+    ) -> Result<Option<T>, serde_json::Error> {
+        self.get(name).map(serde_json::from_value).transpose()
+    }
+
+    /// Stores `value` under `name`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut session = websession::Session::new();
+    /// session.set("theme", "dark");
+    /// assert!(session.has("theme"));
+    /// assert!(session.is_changed());
+    /// ```
+    pub fn set(&mut self, name: impl Into<String>, value: impl Into<Value>) {
+        self.data.insert(name.into(), value.into());
+        self.changed = true;
+    }
+
+    /// Stores any serializable value under `name`.
+    ///
+    /// # Errors
+    ///
+    /// The `serde_json` error when `value` cannot be represented as JSON, such as a map with
+    /// non-string keys.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+    /// struct User { name: String }
+    ///
+    /// let mut session = websession::Session::new();
+    /// session.set_serialized("user", &User { name: "alice".into() })?;
+    /// assert_eq!(session.get_as::<User>("user")?, Some(User { name: "alice".into() }));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn set_serialized<T: Serialize + ?Sized>(
+        &mut self,
+        name: impl Into<String>,
+        value: &T,
+    ) -> Result<(), serde_json::Error> {
+        self.set(name, serde_json::to_value(value)?);
+        Ok(())
+    }
+
+    /// Returns `true` when `name` has a value or a flash value; reading a flash value this way
+    /// does not remove it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut session = websession::Session::new();
+    /// session.flash("notice", "saved");
+    /// assert!(session.has("notice"));
+    /// assert!(session.has("notice"));
+    /// ```
+    pub fn has(&self, name: &str) -> bool {
+        self.data.contains_key(name) || self.data.contains_key(&flash_key(name))
+    }
+
+    /// Removes the value under `name`; a flash value under the same name stays.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut session = websession::Session::new();
+    /// session.set("user", "alice");
+    /// session.unset("user");
+    /// assert!(!session.has("user"));
+    /// ```
+    pub fn unset(&mut self, name: &str) {
+        if self.data.shift_remove(name).is_some() {
+            self.changed = true;
+        }
+    }
+
+    /// Stores a value that lives until it is read once with [`Session::get`], kept under the
+    /// key `__flash_<name>__` as the JavaScript libraries do.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut session = websession::Session::new();
+    /// session.flash("error", "Invalid password");
+    /// assert!(session.data().contains_key("__flash_error__"));
+    /// ```
+    pub fn flash(&mut self, name: &str, value: impl Into<Value>) {
+        self.set(flash_key(name), value);
+    }
+
+    /// Returns all data, flash values included under their `__flash_<name>__` keys.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut session = websession::Session::new();
+    /// session.set("a", 1);
+    /// assert_eq!(session.data().len(), 1);
+    /// ```
+    pub fn data(&self) -> &Map<String, Value> {
+        &self.data
+    }
+
+    /// Returns `true` when the data changed since the session was loaded: a value set or
+    /// unset, or a flash value consumed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut session = websession::Session::new();
+    /// assert!(!session.is_changed());
+    /// session.set("a", 1);
+    /// assert!(session.is_changed());
+    /// ```
+    pub fn is_changed(&self) -> bool {
+        self.changed
+    }
+
+    /// Returns `true` when the session's cookie verified only with an older secret, so it
+    /// should be committed again to be signed with the current one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(!websession::Session::new().needs_resign());
+    /// ```
+    pub fn needs_resign(&self) -> bool {
+        self.needs_resign
+    }
+
+    pub(crate) fn set_needs_resign(&mut self, needs_resign: bool) {
+        self.needs_resign = needs_resign;
+    }
+
+    /// Replaces the id, as storages do when they create or rotate a record.
+    pub(crate) fn set_id(&mut self, id: String) {
+        self.id = id;
+    }
+
+    /// Marks the session as saved: unchanged and signed with the current secret.
+    pub(crate) fn mark_saved(&mut self) {
+        self.changed = false;
+        self.needs_resign = false;
+    }
+}
+
+fn flash_key(name: &str) -> String {
+    format!("__flash_{name}__")
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("id", &if self.id.is_empty() { "" } else { "[redacted]" })
+            .field("keys", &self.data.keys().collect::<Vec<_>>())
+            .field("changed", &self.changed)
+            .field("needs_resign", &self.needs_resign)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn loaded(data: Value) -> Session {
+        let Value::Object(map) = data else {
+            panic!("test data must be an object")
+        };
+        Session::from_data("", map)
+    }
+
+    #[test]
+    fn flash_removed_by_get_not_by_has() {
+        let mut session = loaded(json!({"__flash_msg__": "saved"}));
+        assert!(session.has("msg"));
+        assert!(!session.is_changed());
+        assert_eq!(session.get("msg"), Some(json!("saved")));
+        assert!(session.is_changed(), "a consumed flash is a change");
+        assert!(!session.has("msg"));
+        assert_eq!(session.get("msg"), None);
+    }
+
+    #[test]
+    fn plain_value_shadows_flash() {
+        let mut session = Session::new();
+        session.set("x", 1);
+        session.flash("x", 2);
+        assert_eq!(session.get("x"), Some(json!(1)));
+        assert_eq!(
+            session.data(),
+            loaded(json!({"x": 1, "__flash_x__": 2})).data()
+        );
+    }
+
+    #[test]
+    fn unset_keeps_flash_and_missing_unset_is_no_change() {
+        let mut session = loaded(json!({"a": 1, "__flash_a__": 2}));
+        session.unset("zzz");
+        assert!(!session.is_changed());
+        session.unset("a");
+        assert!(session.is_changed());
+        assert!(session.has("a"), "flash value still there");
+    }
+
+    #[test]
+    fn debug_hides_values() {
+        let mut session = Session::from_data("secret-id", Map::new());
+        session.set("password_hint", "hunter2");
+        let text = format!("{session:?}");
+        assert!(text.contains("password_hint"), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(!text.contains("secret-id"), "{text}");
+    }
+}

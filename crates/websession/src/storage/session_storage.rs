@@ -1,0 +1,131 @@
+//! The [`SessionStorage`] trait and its error type.
+
+use async_trait::async_trait;
+use http::HeaderMap;
+
+use crate::cookie::{
+    ConfigError, Cookie, CookieOptions, EncodeError, ParsedCookie, SerializeError,
+};
+use crate::session::Session;
+
+/// Error from a session storage. Hostile or broken cookies never produce one: they read as a
+/// new, empty session. Errors are for the server's own faults.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StorageError {
+    /// The `Set-Cookie` value would be longer than browsers accept.
+    #[error(
+        "session cookie too large: the Set-Cookie value would be {length} characters, over the \
+         browser limit of {limit}; store less data in the session or use a server-side storage"
+    )]
+    CookieTooLarge {
+        /// Length of the `Set-Cookie` value that would have been written.
+        length: usize,
+        /// The largest length allowed.
+        limit: usize,
+    },
+    /// The session data cannot be encoded into the cookie.
+    #[error("session data cannot be encoded: {0}")]
+    Encode(#[from] EncodeError),
+    /// The per-call cookie options are invalid.
+    #[error("invalid cookie options for this commit: {0}")]
+    Config(#[from] ConfigError),
+    /// The backing store failed, for example because it is unreachable.
+    #[error("session store failed: {0}")]
+    Store(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<SerializeError> for StorageError {
+    fn from(error: SerializeError) -> Self {
+        match error {
+            SerializeError::Config(error) => StorageError::Config(error),
+            SerializeError::Encode(error) => StorageError::Encode(error),
+        }
+    }
+}
+
+/// Loads and saves [`Session`]s through a cookie, the Rust form of the `SessionStorage`
+/// object of Remix, React Router 7 and solid-start.
+///
+/// The trait is object-safe, so an application can keep any storage as
+/// `Arc<dyn SessionStorage>`.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use websession::{Cookie, CookieOptions, CookieSessionStorage, SessionStorage};
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let cookie = Cookie::builder("__session").secrets(["s3cr3t"]).build()?;
+/// let storage: Arc<dyn SessionStorage> = Arc::new(CookieSessionStorage::new(cookie));
+///
+/// let mut session = storage.get_session(None).await?;
+/// session.set("user", "alice");
+/// let set_cookie = storage.commit_session(&mut session, &CookieOptions::default()).await?;
+///
+/// let request_cookie = set_cookie.split(';').next().unwrap();
+/// let mut next = storage.get_session(Some(request_cookie)).await?;
+/// assert_eq!(next.get("user"), Some("alice".into()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+#[async_trait]
+pub trait SessionStorage: Send + Sync {
+    /// Returns the cookie that carries the session (its data or its id).
+    fn cookie(&self) -> &Cookie;
+
+    /// Builds the session for a cookie value read from a request, or a new empty session
+    /// when there is none (`parsed` is `None`).
+    ///
+    /// # Errors
+    ///
+    /// [`StorageError::Store`] when the backing store fails.
+    async fn load_session(&self, parsed: Option<ParsedCookie>) -> Result<Session, StorageError>;
+
+    /// Saves the session and returns the `Set-Cookie` value to send, with `overrides`
+    /// replacing cookie attributes for this call. The session is then marked unchanged.
+    ///
+    /// # Errors
+    ///
+    /// [`StorageError`] when the data cannot be encoded, the options are invalid, the cookie
+    /// would be too large, or the store fails.
+    async fn commit_session(
+        &self,
+        session: &mut Session,
+        overrides: &CookieOptions,
+    ) -> Result<String, StorageError>;
+
+    /// Deletes the session and returns the `Set-Cookie` value that removes the cookie.
+    ///
+    /// # Errors
+    ///
+    /// [`StorageError`] when the options are invalid or the store fails.
+    async fn destroy_session(
+        &self,
+        session: &mut Session,
+        overrides: &CookieOptions,
+    ) -> Result<String, StorageError>;
+
+    /// Loads the session from a `Cookie` request header; `None` or a header without a valid
+    /// session cookie gives a new empty session.
+    ///
+    /// # Errors
+    ///
+    /// [`StorageError::Store`] when the backing store fails.
+    async fn get_session(&self, cookie_header: Option<&str>) -> Result<Session, StorageError> {
+        let parsed =
+            cookie_header.and_then(|header| self.cookie().parse_fields([header.as_bytes()]));
+        self.load_session(parsed).await
+    }
+
+    /// Loads the session from every `Cookie` field of a request's headers.
+    ///
+    /// # Errors
+    ///
+    /// [`StorageError::Store`] when the backing store fails.
+    async fn get_session_from_headers(&self, headers: &HeaderMap) -> Result<Session, StorageError> {
+        let parsed = self.cookie().parse_headers(headers);
+        self.load_session(parsed).await
+    }
+}
