@@ -8,6 +8,23 @@ use std::time::{Duration, SystemTime};
 ///
 /// [`Cookie::expires`](crate::Cookie::expires) and server-side expiry read the time through
 /// this trait, so tests can fix it with [`ManualClock`] and get reproducible `Expires` values.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::{SystemTime, UNIX_EPOCH};
+/// use websession::Clock;
+///
+/// #[derive(Debug)]
+/// struct Epoch;
+///
+/// impl Clock for Epoch {
+///     fn now(&self) -> SystemTime {
+///         UNIX_EPOCH
+///     }
+/// }
+/// assert_eq!(Epoch.now(), UNIX_EPOCH);
+/// ```
 pub trait Clock: fmt::Debug + Send + Sync {
     /// Returns the current time.
     fn now(&self) -> SystemTime;

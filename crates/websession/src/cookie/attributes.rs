@@ -5,6 +5,17 @@ use std::str::FromStr;
 use std::time::SystemTime;
 
 /// The `SameSite` attribute.
+///
+/// # Examples
+///
+/// ```
+/// use websession::SameSite;
+///
+/// let same_site: SameSite = "strict".parse()?;
+/// assert_eq!(same_site, SameSite::Strict);
+/// assert_eq!(same_site.to_string(), "Strict");
+/// # Ok::<(), websession::UnknownAttributeValue>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SameSite {
     /// Sent only with requests from the same site.
@@ -57,6 +68,15 @@ impl fmt::Display for SameSite {
 }
 
 /// The `Priority` attribute, a Chromium extension that orders cookie eviction.
+///
+/// # Examples
+///
+/// ```
+/// use websession::Priority;
+///
+/// assert_eq!("HIGH".parse::<Priority>()?, Priority::High);
+/// # Ok::<(), websession::UnknownAttributeValue>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Priority {
     /// Evicted first.
@@ -109,6 +129,13 @@ impl fmt::Display for Priority {
 }
 
 /// Error from parsing a [`SameSite`] or [`Priority`] value.
+///
+/// # Examples
+///
+/// ```
+/// let error = "urgent".parse::<websession::Priority>().unwrap_err();
+/// assert_eq!(error.to_string(), "invalid Priority value \"urgent\": expected low, medium or high");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid {attribute} value {value:?}: expected {expected}")]
 pub struct UnknownAttributeValue {

@@ -55,6 +55,19 @@ pub struct Cookie {
 }
 
 /// A cookie value read from a request, with how its signature checked out.
+///
+/// # Examples
+///
+/// ```
+/// use websession::{Cookie, Signature};
+///
+/// let cookie = Cookie::builder("__session").secrets(["s3cr3t"]).build()?;
+/// let header = "__session=eyJ1c2VyIjoiYWxpY2UifQ%3D%3D.ErTWUeBXXcNTMWFqdf1XfJBByaJ9LzfS%2Bf0tjIJPiXU";
+/// let parsed = cookie.parse_fields([header.as_bytes()]).unwrap();
+/// assert_eq!(parsed.value, serde_json::json!({"user": "alice"}));
+/// assert_eq!(parsed.signature, Signature::Verified { secret_index: 0 });
+/// # Ok::<(), websession::ConfigError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParsedCookie {
     /// The decoded value. A value whose signature verifies but whose payload is not base64 of
@@ -65,6 +78,17 @@ pub struct ParsedCookie {
 }
 
 /// How a parsed cookie value was verified.
+///
+/// # Examples
+///
+/// ```
+/// use websession::{Cookie, Signature};
+///
+/// let unsigned = Cookie::builder("s").build()?;
+/// let parsed = unsigned.parse_fields([b"s=MQ%3D%3D".as_slice()]).unwrap();
+/// assert_eq!(parsed.signature, Signature::Unsigned);
+/// # Ok::<(), websession::ConfigError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Signature {
     /// The cookie has no secrets, so the value was not checked; or the value was empty.
@@ -99,6 +123,18 @@ impl ParsedCookie {
 }
 
 /// Error from [`Cookie::serialize`].
+///
+/// # Examples
+///
+/// ```
+/// use websession::{Cookie, CookieOptions, SerializeError};
+///
+/// let cookie = Cookie::builder("s").build()?;
+/// let overrides = CookieOptions { path: Some("/a;b".into()), ..Default::default() };
+/// let error = cookie.serialize(&serde_json::json!(1), &overrides).unwrap_err();
+/// assert!(matches!(error, SerializeError::Config(_)));
+/// # Ok::<(), websession::ConfigError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SerializeError {

@@ -10,6 +10,21 @@ use serde_json::{Map, Value};
 use crate::json::{self, StringifyError};
 
 /// The text encoding of the JSON text inside the cookie.
+///
+/// # Examples
+///
+/// ```
+/// use serde_json::json;
+/// use websession::{Cookie, CookieOptions, PayloadEncoding};
+///
+/// // solid-start 0.2 writes Latin-1 and no SameSite attribute.
+/// let solid = Cookie::builder("s")
+///     .payload_encoding(PayloadEncoding::Latin1)
+///     .without_same_site()
+///     .build()?;
+/// assert_eq!(solid.serialize(&json!("é"), &CookieOptions::default())?, "s=Iuki; Path=/");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum PayloadEncoding {
@@ -23,6 +38,17 @@ pub enum PayloadEncoding {
 }
 
 /// Error from encoding a value into a cookie.
+///
+/// # Examples
+///
+/// ```
+/// use websession::{Cookie, CookieOptions, EncodeError, PayloadEncoding, SerializeError};
+///
+/// let cookie = Cookie::builder("s").payload_encoding(PayloadEncoding::Latin1).build()?;
+/// let error = cookie.serialize(&serde_json::json!("日本"), &CookieOptions::default()).unwrap_err();
+/// assert_eq!(error, SerializeError::Encode(EncodeError::NotLatin1 { character: '日' }));
+/// # Ok::<(), websession::ConfigError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum EncodeError {

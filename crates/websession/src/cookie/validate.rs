@@ -9,6 +9,16 @@ const MAX_EXPIRES_SECS: u64 = 253_402_300_799;
 
 /// Error from invalid cookie configuration, raised when the cookie is built or when
 /// per-call options are applied.
+///
+/// # Examples
+///
+/// ```
+/// use websession::{ConfigError, Cookie};
+///
+/// let error = Cookie::builder("__session").domain("my_host.example").build().unwrap_err();
+/// assert_eq!(error, ConfigError::InvalidDomain { domain: "my_host.example".into() });
+/// assert!(error.to_string().starts_with("invalid cookie domain \"my_host.example\""));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {

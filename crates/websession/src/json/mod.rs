@@ -19,7 +19,30 @@ use serde_json::Value;
 /// Nesting is limited to [`MAX_DEPTH`] levels, so that a hostile payload cannot exhaust the
 /// stack; deeper text returns `None`, as does any invalid JSON.
 pub(crate) fn parse(text: &str) -> Option<Value> {
-    // serde_json already refuses nesting deeper than 128 levels; MAX_DEPTH is the same bound
-    // applied on the writing side.
+    // serde_json refuses text nested 128 levels or deeper, without recursing further;
+    // MAX_DEPTH keeps the writing side within what this accepts.
     serde_json::from_str(text).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn nested(levels: usize) -> Value {
+        (0..levels).fold(json!(0), |inner, _| json!([inner]))
+    }
+
+    #[test]
+    fn deepest_written_value_reads_back() {
+        let text = stringify(&nested(MAX_DEPTH)).unwrap();
+        assert_eq!(parse(&text), Some(nested(MAX_DEPTH)));
+    }
+
+    #[test]
+    fn deeper_text_is_rejected_without_overflow() {
+        let text = format!("{}0{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(parse(&text), None);
+    }
 }

@@ -6,11 +6,31 @@ use super::number::write_number;
 
 /// Maximum nesting of arrays and objects that [`stringify`] writes.
 ///
-/// It matches the limit of `serde_json`'s parser, so whatever this crate writes it can read
-/// back, and neither side recurses deep enough to exhaust a thread's stack.
-pub const MAX_DEPTH: usize = 128;
+/// `serde_json`'s parser rejects text nested 128 levels or deeper, so with this limit
+/// whatever this crate writes it can read back, and neither side recurses deep enough to
+/// exhaust a thread's stack.
+///
+/// # Examples
+///
+/// ```
+/// let mut value = serde_json::json!(0);
+/// for _ in 0..=websession::json::MAX_DEPTH {
+///     value = serde_json::json!([value]);
+/// }
+/// assert!(websession::json::stringify(&value).is_err());
+/// ```
+pub const MAX_DEPTH: usize = 127;
 
 /// Error from [`stringify`].
+///
+/// # Examples
+///
+/// ```
+/// use websession::json::{stringify, StringifyError, MAX_DEPTH};
+///
+/// let deep = (0..=MAX_DEPTH).fold(serde_json::json!(0), |inner, _| serde_json::json!([inner]));
+/// assert_eq!(stringify(&deep), Err(StringifyError::TooDeep));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum StringifyError {

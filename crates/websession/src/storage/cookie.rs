@@ -9,6 +9,12 @@ use crate::session::Session;
 
 /// Largest `Set-Cookie` value, in characters, that browsers are required to accept
 /// (RFC 6265 section 6.1: at least 4096 bytes per cookie, name and attributes included).
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(websession::MAX_COOKIE_LEN, 4096);
+/// ```
 pub const MAX_COOKIE_LEN: usize = 4096;
 
 /// Keeps all session data in the cookie itself, so no server-side store is needed; the Rust

@@ -10,6 +10,21 @@ use crate::session::Session;
 
 /// Error from a session storage. Hostile or broken cookies never produce one: they read as a
 /// new, empty session. Errors are for the server's own faults.
+///
+/// # Examples
+///
+/// ```
+/// use websession::{CookieOptions, CookieSessionStorage, SessionStorage, StorageError};
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let storage = CookieSessionStorage::with_secrets(["s3cr3t"])?;
+/// let mut session = storage.get_session(None).await?;
+/// session.set("pad", "x".repeat(5000));
+/// let error = storage.commit_session(&mut session, &CookieOptions::default()).await.unwrap_err();
+/// assert!(matches!(error, StorageError::CookieTooLarge { limit: 4096, .. }));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StorageError {
