@@ -48,7 +48,7 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that stands still until it is set or advanced; cloned handles share one time.
+/// A clock that keeps one time until it is set or advanced. Cloned handles share that time.
 ///
 /// # Examples
 ///

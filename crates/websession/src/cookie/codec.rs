@@ -73,11 +73,11 @@ pub struct ParsedCookie {
     /// The decoded value. A value whose signature verifies but whose payload is not base64 of
     /// JSON is an empty object, as in the JavaScript libraries.
     pub value: Value,
-    /// Which secret verified the value.
+    /// The secret that verified the value, if any.
     pub signature: Signature,
 }
 
-/// How a parsed cookie value was verified.
+/// Verification result of a parsed cookie value.
 ///
 /// # Examples
 ///

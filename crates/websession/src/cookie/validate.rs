@@ -65,7 +65,7 @@ pub enum ConfigError {
         name: String,
         /// `__Secure-` or `__Host-`.
         prefix: &'static str,
-        /// What the prefix requires, in words.
+        /// The attributes that the prefix requires, in words.
         requirement: &'static str,
     },
     /// The `Expires` time is before 1970 or after 9999, which an HTTP date cannot express.

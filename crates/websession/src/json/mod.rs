@@ -1,9 +1,9 @@
 //! JSON text exactly as JavaScript's `JSON.stringify` and `JSON.parse` produce and accept it.
 //!
 //! Session cookies written here must be byte-identical to those written by the JavaScript
-//! libraries, so the JSON text must follow ECMAScript rules rather than `serde_json`'s:
-//! integer-like object keys come first in ascending numeric order, and numbers use the
-//! ECMAScript `Number::toString` format (`1e+21`, `100` rather than `100.0`).
+//! libraries, so the JSON text follows ECMAScript rules rather than `serde_json`'s. Integer-like
+//! object keys come first in ascending numeric order. Numbers use the ECMAScript
+//! `Number::toString` format (`1e+21`, and `100` rather than `100.0`).
 
 mod number;
 mod stringify;
