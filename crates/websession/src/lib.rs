@@ -35,10 +35,14 @@
 //!
 //! # Features
 //!
-//! No cargo features yet; the crate builds with none.
+//! No feature is on by default.
+//!
+//! - `axum`: the `websession::axum` module, an extractor and a Tower layer for axum 0.8.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "axum")]
+pub mod axum;
 mod clock;
 mod cookie;
 pub mod json;

@@ -1,0 +1,268 @@
+//! [`LoadedSession`], the extractor for handlers that commit and destroy sessions themselves.
+
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
+
+use super::error::SessionError;
+use super::set_cookie::SetSessionCookie;
+use crate::cookie::CookieOptions;
+use crate::session::Session;
+use crate::storage::SessionStorage;
+
+/// The request's session, loaded from the `Cookie` headers through the
+/// `Arc<dyn SessionStorage>` in the application state; the handler saves it itself.
+///
+/// This is the JavaScript API's flow: read the session, change it, then call
+/// [`commit`](Self::commit) or [`destroy`](Self::destroy) and return the
+/// [`SetSessionCookie`] they produce. Nothing is saved otherwise. For automatic saving, use
+/// [`SessionLayer`](super::SessionLayer) and [`ManagedSession`](super::ManagedSession).
+///
+/// The state is either `Arc<dyn SessionStorage>` itself or a type from which one is taken
+/// through [`FromRef`]. `LoadedSession` dereferences to [`Session`].
+///
+/// # Errors
+///
+/// As an extractor it rejects the request with [`SessionError::Storage`], a plain 500, when
+/// the storage fails to load the session. A missing or invalid cookie is no error: it gives
+/// a new, empty session.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::Arc;
+/// use axum::{body::Body, http::Request, routing::post, Router};
+/// use tower::ServiceExt;
+/// use websession::axum::{LoadedSession, SessionError, SetSessionCookie};
+/// use websession::{CookieSessionStorage, SessionStorage};
+///
+/// async fn login(mut session: LoadedSession) -> Result<(SetSessionCookie, &'static str), SessionError> {
+///     session.set("user", "alice");
+///     Ok((session.commit().await?, "signed in"))
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let storage: Arc<dyn SessionStorage> = Arc::new(CookieSessionStorage::with_secrets(["s3cr3t"])?);
+/// let app = Router::new().route("/login", post(login)).with_state(storage);
+///
+/// let request = Request::post("/login").body(Body::empty())?;
+/// let response = app.oneshot(request).await?;
+/// assert!(response.headers()["set-cookie"].to_str()?.starts_with("__session=eyJ1c2VyIjoiYWxpY2UifQ"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+pub struct LoadedSession {
+    session: Session,
+    storage: Arc<dyn SessionStorage>,
+}
+
+impl LoadedSession {
+    /// Saves the session with the cookie's own attributes and returns the `Set-Cookie` value
+    /// to send; the JavaScript `commitSession(session)`.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::Storage`] when the storage fails, for example because the data would
+    /// make the cookie too large; [`SessionError::InvalidSetCookie`] when the storage returns
+    /// a value that cannot be a header.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use axum::{extract::FromRequestParts, http::Request};
+    /// # use std::sync::Arc;
+    /// # use websession::{axum::LoadedSession, CookieSessionStorage, SessionStorage};
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # let storage: Arc<dyn SessionStorage> = Arc::new(CookieSessionStorage::with_secrets(["s3cr3t"])?);
+    /// # let (mut parts, ()) = Request::new(()).into_parts();
+    /// let mut session = LoadedSession::from_request_parts(&mut parts, &storage).await?;
+    /// session.set("theme", "dark");
+    /// let set_cookie = session.commit().await?;
+    /// assert!(set_cookie.value().to_str()?.starts_with("__session="));
+    /// assert!(!session.is_changed());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn commit(&mut self) -> Result<SetSessionCookie, SessionError> {
+        self.commit_with(&CookieOptions::default()).await
+    }
+
+    /// Saves the session with `overrides` replacing cookie attributes for this response,
+    /// such as a longer `Max-Age` for "remember me"; the JavaScript
+    /// `commitSession(session, options)`.
+    ///
+    /// # Errors
+    ///
+    /// As [`commit`](Self::commit), and [`SessionError::Storage`] when `overrides` are
+    /// invalid.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use axum::{extract::FromRequestParts, http::Request};
+    /// # use std::sync::Arc;
+    /// # use websession::{axum::LoadedSession, CookieOptions, CookieSessionStorage, SessionStorage};
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # let storage: Arc<dyn SessionStorage> = Arc::new(CookieSessionStorage::with_secrets(["s3cr3t"])?);
+    /// # let (mut parts, ()) = Request::new(()).into_parts();
+    /// let mut session = LoadedSession::from_request_parts(&mut parts, &storage).await?;
+    /// let remember = CookieOptions { max_age: Some(30 * 24 * 3600), ..Default::default() };
+    /// let set_cookie = session.commit_with(&remember).await?;
+    /// assert!(set_cookie.value().to_str()?.contains("Max-Age=2592000"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn commit_with(
+        &mut self,
+        overrides: &CookieOptions,
+    ) -> Result<SetSessionCookie, SessionError> {
+        let value = self
+            .storage
+            .commit_session(&mut self.session, overrides)
+            .await?;
+        SetSessionCookie::new(value)
+    }
+
+    /// Deletes the session and returns the `Set-Cookie` value that removes the cookie; the
+    /// JavaScript `destroySession(session)`. The session is then new and empty.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::Storage`] when the storage fails to delete the record.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use axum::{extract::FromRequestParts, http::Request};
+    /// # use std::sync::Arc;
+    /// # use websession::{axum::LoadedSession, CookieSessionStorage, SessionStorage};
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # let storage: Arc<dyn SessionStorage> = Arc::new(CookieSessionStorage::with_secrets(["s3cr3t"])?);
+    /// # let (mut parts, ()) = Request::new(()).into_parts();
+    /// let mut session = LoadedSession::from_request_parts(&mut parts, &storage).await?;
+    /// session.set("user", "alice");
+    /// let set_cookie = session.destroy().await?;
+    /// assert!(set_cookie.value().to_str()?.contains("Expires=Thu, 01 Jan 1970 00:00:00 GMT"));
+    /// assert!(session.data().is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn destroy(&mut self) -> Result<SetSessionCookie, SessionError> {
+        self.destroy_with(&CookieOptions::default()).await
+    }
+
+    /// Deletes the session like [`destroy`](Self::destroy), with `overrides` replacing
+    /// cookie attributes of the removal cookie, such as a `Path` or `Domain` used at commit.
+    ///
+    /// # Errors
+    ///
+    /// As [`destroy`](Self::destroy), and [`SessionError::Storage`] when `overrides` are
+    /// invalid.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use axum::{extract::FromRequestParts, http::Request};
+    /// # use std::sync::Arc;
+    /// # use websession::{axum::LoadedSession, CookieOptions, CookieSessionStorage, SessionStorage};
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # let storage: Arc<dyn SessionStorage> = Arc::new(CookieSessionStorage::with_secrets(["s3cr3t"])?);
+    /// # let (mut parts, ()) = Request::new(()).into_parts();
+    /// let mut session = LoadedSession::from_request_parts(&mut parts, &storage).await?;
+    /// let admin = CookieOptions { path: Some("/admin".into()), ..Default::default() };
+    /// let set_cookie = session.destroy_with(&admin).await?;
+    /// assert!(set_cookie.value().to_str()?.contains("Path=/admin"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn destroy_with(
+        &mut self,
+        overrides: &CookieOptions,
+    ) -> Result<SetSessionCookie, SessionError> {
+        let value = self
+            .storage
+            .destroy_session(&mut self.session, overrides)
+            .await?;
+        SetSessionCookie::new(value)
+    }
+
+    /// Returns the storage the session was loaded from.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use axum::{extract::FromRequestParts, http::Request};
+    /// # use std::sync::Arc;
+    /// # use websession::{axum::LoadedSession, CookieSessionStorage, SessionStorage};
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # let storage: Arc<dyn SessionStorage> = Arc::new(CookieSessionStorage::with_secrets(["s3cr3t"])?);
+    /// # let (mut parts, ()) = Request::new(()).into_parts();
+    /// let session = LoadedSession::from_request_parts(&mut parts, &storage).await?;
+    /// assert_eq!(session.storage().cookie().name(), "__session");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn storage(&self) -> &Arc<dyn SessionStorage> {
+        &self.storage
+    }
+
+    /// Returns the session, dropping the link to its storage.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use axum::{extract::FromRequestParts, http::Request};
+    /// # use std::sync::Arc;
+    /// # use websession::{axum::LoadedSession, CookieSessionStorage, SessionStorage};
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # let storage: Arc<dyn SessionStorage> = Arc::new(CookieSessionStorage::with_secrets(["s3cr3t"])?);
+    /// # let (mut parts, ()) = Request::new(()).into_parts();
+    /// let session = LoadedSession::from_request_parts(&mut parts, &storage).await?;
+    /// let session: websession::Session = session.into_inner();
+    /// assert!(session.data().is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn into_inner(self) -> Session {
+        self.session
+    }
+}
+
+impl<S> FromRequestParts<S> for LoadedSession
+where
+    Arc<dyn SessionStorage>: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = SessionError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let storage = Arc::<dyn SessionStorage>::from_ref(state);
+        let session = storage.get_session_from_headers(&parts.headers).await?;
+        Ok(Self { session, storage })
+    }
+}
+
+impl Deref for LoadedSession {
+    type Target = Session;
+
+    fn deref(&self) -> &Session {
+        &self.session
+    }
+}
+
+impl DerefMut for LoadedSession {
+    fn deref_mut(&mut self) -> &mut Session {
+        &mut self.session
+    }
+}
+
+impl std::fmt::Debug for LoadedSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedSession")
+            .field("session", &self.session)
+            .field("cookie", &self.storage.cookie().name())
+            .finish()
+    }
+}

@@ -1,0 +1,76 @@
+//! Response headers for responses that depend on session data.
+
+use axum::http::header::{CACHE_CONTROL, VARY};
+use axum::http::{HeaderMap, HeaderValue};
+
+/// Marks a response as personal: adds `Vary: Cookie` unless `Vary` already names `Cookie` or
+/// `*`, and `Cache-Control: private` unless the response has its own `Cache-Control`.
+///
+/// Without these, a shared cache could store one visitor's page and serve it to another.
+pub(crate) fn mark_private(headers: &mut HeaderMap) {
+    if !varies_on_cookie(headers) {
+        headers.append(VARY, HeaderValue::from_static("Cookie"));
+    }
+    if !headers.contains_key(CACHE_CONTROL) {
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("private"));
+    }
+}
+
+fn varies_on_cookie(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(VARY)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .any(|name| name == "*" || name.eq_ignore_ascii_case("cookie"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn marked(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for (name, value) in pairs {
+            headers.append(*name, HeaderValue::from_static(value));
+        }
+        mark_private(&mut headers);
+        headers
+    }
+
+    fn values(headers: &HeaderMap, name: &str) -> Vec<String> {
+        headers
+            .get_all(name)
+            .iter()
+            .map(|value| value.to_str().unwrap().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn empty_response_gets_both_headers() {
+        let headers = marked(&[]);
+        assert_eq!(values(&headers, "vary"), ["Cookie"]);
+        assert_eq!(values(&headers, "cache-control"), ["private"]);
+    }
+
+    #[test]
+    fn existing_vary_is_extended() {
+        let headers = marked(&[("vary", "Accept-Encoding")]);
+        assert_eq!(values(&headers, "vary"), ["Accept-Encoding", "Cookie"]);
+    }
+
+    #[test]
+    fn vary_naming_cookie_is_kept() {
+        let headers = marked(&[("vary", "accept, COOKIE")]);
+        assert_eq!(values(&headers, "vary"), ["accept, COOKIE"]);
+        let headers = marked(&[("vary", "*")]);
+        assert_eq!(values(&headers, "vary"), ["*"]);
+    }
+
+    #[test]
+    fn own_cache_control_is_kept() {
+        let headers = marked(&[("cache-control", "no-store")]);
+        assert_eq!(values(&headers, "cache-control"), ["no-store"]);
+    }
+}

@@ -1,0 +1,181 @@
+//! [`SessionService`], the middleware that [`SessionLayer`](super::SessionLayer) builds.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use axum::http::header::SET_COOKIE;
+use axum::http::{Request, Response, StatusCode};
+use tower_service::Service;
+
+use super::error::SessionError;
+use super::private::mark_private;
+use super::set_cookie::SetSessionCookie;
+use super::slot::{Loan, SessionSlot, SlotState};
+use crate::storage::SessionStorage;
+
+/// Middleware that gives handlers a [`ManagedSession`](super::ManagedSession) and saves it
+/// after they return; built by [`SessionLayer`](super::SessionLayer), which documents what
+/// it does to responses.
+///
+/// # Examples
+///
+/// ```
+/// use axum::{body::Body, http::{Request, Response}};
+/// use tower::{service_fn, ServiceExt};
+/// use websession::axum::SessionService;
+/// use websession::CookieSessionStorage;
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let storage = CookieSessionStorage::with_secrets(["s3cr3t"])?;
+/// let inner = service_fn(|_: Request<Body>| async { Ok::<_, std::convert::Infallible>(Response::new(Body::empty())) });
+/// let service = SessionService::new(inner, std::sync::Arc::new(storage));
+/// let response = service.oneshot(Request::new(Body::empty())).await?;
+/// assert_eq!(response.status(), 200);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+#[derive(Clone)]
+pub struct SessionService<S> {
+    inner: S,
+    storage: Arc<dyn SessionStorage>,
+}
+
+impl<S> SessionService<S> {
+    /// Wraps `inner`, keeping sessions in `storage`; usually built by
+    /// [`SessionLayer`](super::SessionLayer) instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use websession::{axum::SessionService, CookieSessionStorage};
+    ///
+    /// let storage = CookieSessionStorage::with_secrets(["s3cr3t"])?;
+    /// let service = SessionService::new(tower::service_fn(|()| async { Ok::<_, ()>(()) }), std::sync::Arc::new(storage));
+    /// # let _ = service;
+    /// # Ok::<(), websession::ConfigError>(())
+    /// ```
+    pub fn new(inner: S, storage: Arc<dyn SessionStorage>) -> Self {
+        Self { inner, storage }
+    }
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for SessionService<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S::Future: Send,
+    ReqBody: Send + 'static,
+    ResBody: Default + Send,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        // The clone is not known to be ready, so the ready service goes into the future and
+        // the clone stays for the next call.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+
+        let slot = SessionSlot::new(self.storage.clone());
+        request.extensions_mut().insert(slot.clone());
+
+        Box::pin(async move {
+            let mut response = inner.call(request).await?;
+            match save(&slot).await {
+                Ok(Saved::Untouched) => {}
+                Ok(Saved::Read { set_cookie }) => {
+                    if let Some(value) = set_cookie {
+                        response
+                            .headers_mut()
+                            .append(SET_COOKIE, value.value().clone());
+                    }
+                    mark_private(response.headers_mut());
+                }
+                Err(error) => {
+                    tracing::error!(
+                        error = %error,
+                        cookie = slot.storage().cookie().name(),
+                        "saving the session failed; responding 500"
+                    );
+                    response = Response::new(ResBody::default());
+                    *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                }
+            }
+            Ok(response)
+        })
+    }
+}
+
+impl<S> fmt::Debug for SessionService<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionService")
+            .field("cookie", &self.storage.cookie().name())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What [`save`] did with a request's session.
+enum Saved {
+    /// No handler extracted the session.
+    Untouched,
+    /// A handler extracted the session, so the response may depend on it; `set_cookie` is
+    /// the header to send, if any.
+    Read {
+        set_cookie: Option<SetSessionCookie>,
+    },
+}
+
+/// Commits or destroys the request's session as the handler left it.
+async fn save(slot: &SessionSlot) -> Result<Saved, SessionError> {
+    let SlotState {
+        session,
+        destroyed,
+        cookie_options,
+    } = slot.take();
+    let cookie = slot.storage().cookie().name();
+
+    let mut session = match session {
+        Loan::NotLoaded => return Ok(Saved::Untouched),
+        Loan::Returned(session) => session,
+        Loan::Lent => {
+            tracing::warn!(
+                cookie,
+                "session still held after the response was built, so its changes are not \
+                 saved; drop ManagedSession before the handler returns"
+            );
+            return Ok(Saved::Read { set_cookie: None });
+        }
+    };
+    let storage = slot.storage();
+    let options = cookie_options.clone().unwrap_or_default();
+    let mut set_cookie = None;
+
+    if let Some(mut old) = destroyed {
+        let value = storage.destroy_session(&mut old, &options).await?;
+        tracing::debug!(cookie, "session destroyed");
+        set_cookie = Some(SetSessionCookie::new(value)?);
+    }
+
+    // After a destroy, only data set since then makes a new session worth storing; its
+    // Set-Cookie replaces the removal cookie, since both name the same cookie.
+    let wants_commit = if set_cookie.is_some() {
+        session.is_changed()
+    } else {
+        session.is_changed() || session.needs_resign() || cookie_options.is_some()
+    };
+    if wants_commit {
+        let resign_only = !session.is_changed() && session.needs_resign();
+        let value = storage.commit_session(&mut session, &options).await?;
+        tracing::debug!(cookie, resign_only, "session committed");
+        set_cookie = Some(SetSessionCookie::new(value)?);
+    }
+
+    Ok(Saved::Read { set_cookie })
+}

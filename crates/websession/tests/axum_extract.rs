@@ -1,0 +1,231 @@
+//! `LoadedSession`, the extractor whose handlers commit and destroy explicitly, driven with
+//! real requests through `oneshot`.
+#![cfg(feature = "axum")]
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use axum::body::Body;
+use axum::extract::FromRef;
+use axum::http::{Request, Response, StatusCode};
+use axum::routing::{get, post};
+use axum::Router;
+use serde_json::json;
+use tower::ServiceExt;
+use websession::axum::{LoadedSession, SessionError, SetSessionCookie};
+use websession::{
+    Cookie, CookieOptions, CookieSessionStorage, ParsedCookie, Session, SessionStorage,
+    StorageError,
+};
+
+/// An application state holding the storage among other things.
+#[derive(Clone)]
+struct AppState {
+    storage: Arc<dyn SessionStorage>,
+    greeting: &'static str,
+}
+
+impl FromRef<AppState> for Arc<dyn SessionStorage> {
+    fn from_ref(state: &AppState) -> Self {
+        state.storage.clone()
+    }
+}
+
+async fn login(
+    mut session: LoadedSession,
+) -> Result<(SetSessionCookie, &'static str), SessionError> {
+    session.set("user", "alice");
+    Ok((session.commit().await?, "signed in"))
+}
+
+async fn remember(
+    mut session: LoadedSession,
+) -> Result<(SetSessionCookie, &'static str), SessionError> {
+    let options = CookieOptions {
+        max_age: Some(600),
+        ..CookieOptions::default()
+    };
+    Ok((session.commit_with(&options).await?, "remembered"))
+}
+
+async fn whoami(mut session: LoadedSession) -> String {
+    format!("user={}", session.get("user").unwrap_or_default())
+}
+
+async fn logout(
+    mut session: LoadedSession,
+) -> Result<(SetSessionCookie, &'static str), SessionError> {
+    Ok((session.destroy().await?, "signed out"))
+}
+
+async fn greet(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    mut session: LoadedSession,
+) -> String {
+    format!(
+        "{} {}",
+        state.greeting,
+        session.get("user").unwrap_or_default()
+    )
+}
+
+fn storage() -> Arc<dyn SessionStorage> {
+    Arc::new(CookieSessionStorage::with_secrets(["extract test secret"]).unwrap())
+}
+
+fn app(storage: Arc<dyn SessionStorage>) -> Router {
+    Router::new()
+        .route("/login", post(login))
+        .route("/remember", post(remember))
+        .route("/whoami", get(whoami))
+        .route("/logout", post(logout))
+        .with_state(storage)
+}
+
+async fn send(app: &Router, method: &str, path: &str, cookie: Option<&str>) -> Response<Body> {
+    let mut request = Request::builder().method(method).uri(path);
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    app.clone()
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap()
+}
+
+fn set_cookies(response: &Response<Body>) -> Vec<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|value| value.to_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn body_text(response: Response<Body>) -> String {
+    let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .unwrap();
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+async fn login_cookie(app: &Router) -> String {
+    let response = send(app, "POST", "/login", None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let values = set_cookies(&response);
+    assert_eq!(values.len(), 1, "{values:?}");
+    values[0].split(';').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn commit_returns_readable_cookie() {
+    let storage = storage();
+    let app = app(storage.clone());
+    let response = send(&app, "POST", "/login", None).await;
+    assert_eq!(response.headers()["vary"], "Cookie");
+    assert_eq!(response.headers()["cache-control"], "private");
+    let values = set_cookies(&response);
+    assert_eq!(
+        values,
+        ["__session=eyJ1c2VyIjoiYWxpY2UifQ%3D%3D.1sF6PSHi80VU7l3fbTND3J0nIlbWAf7N6dyV4Pqowgc; Path=/; SameSite=Lax"]
+    );
+
+    let cookie = values[0].split(';').next().unwrap();
+    let mut session = storage.get_session(Some(cookie)).await.unwrap();
+    assert_eq!(session.get("user"), Some(json!("alice")));
+}
+
+#[tokio::test]
+async fn handler_reads_cookie() {
+    let app = app(storage());
+    let cookie = login_cookie(&app).await;
+    let response = send(&app, "GET", "/whoami", Some(&cookie)).await;
+    assert!(set_cookies(&response).is_empty(), "no commit, no cookie");
+    assert_eq!(body_text(response).await, "user=\"alice\"");
+}
+
+#[tokio::test]
+async fn commit_with_applies_overrides() {
+    let app = app(storage());
+    let response = send(&app, "POST", "/remember", None).await;
+    let values = set_cookies(&response);
+    assert_eq!(values.len(), 1);
+    assert!(values[0].contains("; Max-Age=600;"), "{values:?}");
+}
+
+#[tokio::test]
+async fn destroy_returns_removal_cookie() {
+    let app = app(storage());
+    let cookie = login_cookie(&app).await;
+    let response = send(&app, "POST", "/logout", Some(&cookie)).await;
+    assert_eq!(
+        set_cookies(&response),
+        ["__session=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; SameSite=Lax"]
+    );
+}
+
+#[tokio::test]
+async fn storage_taken_from_app_state() {
+    let state = AppState {
+        storage: storage(),
+        greeting: "hello",
+    };
+    let login_app = app(state.storage.clone());
+    let cookie = login_cookie(&login_app).await;
+
+    let app = Router::new().route("/", get(greet)).with_state(state);
+    let response = send(&app, "GET", "/", Some(&cookie)).await;
+    assert_eq!(body_text(response).await, "hello \"alice\"");
+}
+
+/// A storage whose backing store is always down.
+struct DownStorage {
+    cookie: Cookie,
+}
+
+#[async_trait]
+impl SessionStorage for DownStorage {
+    fn cookie(&self) -> &Cookie {
+        &self.cookie
+    }
+
+    async fn load_session(&self, _parsed: Option<ParsedCookie>) -> Result<Session, StorageError> {
+        Err(StorageError::Store("the test store is down".into()))
+    }
+
+    async fn commit_session(
+        &self,
+        _session: &mut Session,
+        _overrides: &CookieOptions,
+    ) -> Result<String, StorageError> {
+        Err(StorageError::Store("the test store is down".into()))
+    }
+
+    async fn destroy_session(
+        &self,
+        _session: &mut Session,
+        _overrides: &CookieOptions,
+    ) -> Result<String, StorageError> {
+        Err(StorageError::Store("the test store is down".into()))
+    }
+}
+
+#[tokio::test]
+async fn load_error_is_plain_500() {
+    let down: Arc<dyn SessionStorage> = Arc::new(DownStorage {
+        cookie: Cookie::builder("__session").build().unwrap(),
+    });
+    let response = send(&app(down), "GET", "/whoami", None).await;
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(set_cookies(&response).is_empty());
+    assert_eq!(body_text(response).await, "");
+}
+
+#[tokio::test]
+async fn error_message_names_the_cause() {
+    let error = SessionError::from(StorageError::Store("the test store is down".into()));
+    assert_eq!(
+        error.to_string(),
+        "session store failed: the test store is down"
+    );
+}

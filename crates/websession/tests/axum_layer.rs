@@ -1,0 +1,573 @@
+//! `SessionLayer` and `ManagedSession` driven with real requests through `oneshot`.
+#![cfg(feature = "axum")]
+
+use std::sync::Arc;
+use std::time::{Duration, UNIX_EPOCH};
+
+use async_trait::async_trait;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, Response, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::Router;
+use serde_json::json;
+use tower::ServiceExt;
+use websession::axum::{ManagedSession, SessionLayer};
+use websession::{
+    Cookie, CookieBuilder, CookieOptions, CookieSessionStorage, ParsedCookie, Priority, SameSite,
+    Session, SessionStorage, StorageError,
+};
+
+const SECRET: &str = "layer test secret";
+
+fn storage_with(builder: CookieBuilder) -> Arc<dyn SessionStorage> {
+    Arc::new(CookieSessionStorage::new(builder.build().unwrap()))
+}
+
+fn signed_storage() -> Arc<dyn SessionStorage> {
+    storage_with(Cookie::builder("__session").secrets([SECRET]))
+}
+
+async fn login(mut session: ManagedSession) -> &'static str {
+    session.set("user", "alice");
+    session.flash("notice", "Welcome, alice");
+    "signed in"
+}
+
+async fn show_user(mut session: ManagedSession) -> String {
+    format!("user={}", session.get("user").unwrap_or_default())
+}
+
+async fn read_notice(mut session: ManagedSession) -> String {
+    format!("notice={}", session.get("notice").unwrap_or_default())
+}
+
+async fn logout(mut session: ManagedSession) -> &'static str {
+    session.destroy();
+    "signed out"
+}
+
+async fn logout_with_flash(mut session: ManagedSession) -> &'static str {
+    session.destroy();
+    session.flash("notice", "Goodbye");
+    "signed out"
+}
+
+async fn remember(mut session: ManagedSession) -> &'static str {
+    session.commit_with(CookieOptions {
+        max_age: Some(86_400),
+        ..CookieOptions::default()
+    });
+    "remembered"
+}
+
+async fn own_cache_headers(mut session: ManagedSession) -> impl IntoResponse {
+    session.set("seen", true);
+    (
+        [("cache-control", "no-store"), ("vary", "Accept-Encoding")],
+        "cached my way",
+    )
+}
+
+async fn extract_twice(_first: ManagedSession, _second: ManagedSession) -> &'static str {
+    "unreachable"
+}
+
+async fn other_cookie(mut session: ManagedSession) -> impl IntoResponse {
+    session.set("x", 1);
+    ([("set-cookie", "theme=dark; Path=/")], "two cookies")
+}
+
+fn app(storage: Arc<dyn SessionStorage>) -> Router {
+    Router::new()
+        .route("/login", post(login))
+        .route("/user", get(show_user))
+        .route("/notice", get(read_notice))
+        .route("/logout", post(logout))
+        .route("/logout-flash", post(logout_with_flash))
+        .route("/remember", post(remember))
+        .route("/own-cache", get(own_cache_headers))
+        .route("/twice", get(extract_twice))
+        .route("/other-cookie", get(other_cookie))
+        .route("/plain", get(|| async { "no session here" }))
+        .layer(SessionLayer::new(storage))
+}
+
+async fn send(app: &Router, method: &str, path: &str, cookie: Option<&str>) -> Response<Body> {
+    let mut request = Request::builder().method(method).uri(path);
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    app.clone()
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap()
+}
+
+fn set_cookies(response: &Response<Body>) -> Vec<String> {
+    header_values(response.headers(), "set-cookie")
+}
+
+fn header_values(headers: &HeaderMap, name: &str) -> Vec<String> {
+    headers
+        .get_all(name)
+        .iter()
+        .map(|value| value.to_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The `name=value` pair of a `Set-Cookie` value, as the browser sends it back.
+fn request_cookie(set_cookie: &str) -> String {
+    set_cookie.split(';').next().unwrap().to_owned()
+}
+
+async fn body_text(response: Response<Body>) -> String {
+    let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .unwrap();
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+async fn logged_in_cookie(app: &Router) -> String {
+    let response = send(app, "POST", "/login", None).await;
+    let set_cookie = set_cookies(&response);
+    assert_eq!(set_cookie.len(), 1, "{set_cookie:?}");
+    request_cookie(&set_cookie[0])
+}
+
+/// Commits `{"user": "alice"}` through a storage built from `builder` and returns the
+/// single `Set-Cookie` value the layer sent.
+async fn login_set_cookie(builder: CookieBuilder) -> String {
+    let response = send(&app(storage_with(builder)), "POST", "/login", None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let values = set_cookies(&response);
+    assert_eq!(values.len(), 1, "{values:?}");
+    values.into_iter().next().unwrap()
+}
+
+macro_rules! attribute_test {
+    ($name:ident, $builder:expr, $expected:expr) => {
+        #[tokio::test]
+        async fn $name() {
+            let set_cookie = login_set_cookie($builder).await;
+            let attributes: Vec<&str> = set_cookie.split("; ").skip(1).collect();
+            assert!(
+                attributes.contains(&$expected),
+                "expected {:?} in {set_cookie:?}",
+                $expected
+            );
+        }
+    };
+}
+
+attribute_test!(
+    attribute_path,
+    Cookie::builder("s").secrets([SECRET]).path("/app"),
+    "Path=/app"
+);
+attribute_test!(
+    attribute_domain,
+    Cookie::builder("s").secrets([SECRET]).domain("example.com"),
+    "Domain=example.com"
+);
+attribute_test!(
+    attribute_max_age,
+    Cookie::builder("s").secrets([SECRET]).max_age(3600),
+    "Max-Age=3600"
+);
+attribute_test!(
+    attribute_expires,
+    Cookie::builder("s")
+        .secrets([SECRET])
+        .expires(UNIX_EPOCH + Duration::from_secs(4_102_444_800)),
+    "Expires=Fri, 01 Jan 2100 00:00:00 GMT"
+);
+attribute_test!(
+    attribute_http_only,
+    Cookie::builder("s").secrets([SECRET]).http_only(true),
+    "HttpOnly"
+);
+attribute_test!(
+    attribute_secure,
+    Cookie::builder("s").secrets([SECRET]).secure(true),
+    "Secure"
+);
+attribute_test!(
+    attribute_same_site_strict,
+    Cookie::builder("s")
+        .secrets([SECRET])
+        .same_site(SameSite::Strict),
+    "SameSite=Strict"
+);
+attribute_test!(
+    attribute_same_site_none,
+    Cookie::builder("s")
+        .secrets([SECRET])
+        .secure(true)
+        .same_site(SameSite::None),
+    "SameSite=None"
+);
+attribute_test!(
+    attribute_priority,
+    Cookie::builder("s")
+        .secrets([SECRET])
+        .priority(Priority::High),
+    "Priority=High"
+);
+attribute_test!(
+    attribute_partitioned,
+    Cookie::builder("s")
+        .secrets([SECRET])
+        .secure(true)
+        .partitioned(true),
+    "Partitioned"
+);
+
+#[tokio::test]
+async fn default_attributes_are_path_and_lax() {
+    let set_cookie = login_set_cookie(Cookie::builder("s").secrets([SECRET])).await;
+    let attributes: Vec<&str> = set_cookie.split("; ").skip(1).collect();
+    assert_eq!(attributes, ["Path=/", "SameSite=Lax"]);
+}
+
+#[tokio::test]
+async fn committed_cookie_reads_back() {
+    let storage = signed_storage();
+    let app = app(storage.clone());
+    let cookie = logged_in_cookie(&app).await;
+
+    let mut session = storage.get_session(Some(&cookie)).await.unwrap();
+    assert_eq!(session.get("user"), Some(json!("alice")));
+    assert_eq!(session.get("notice"), Some(json!("Welcome, alice")));
+}
+
+#[tokio::test]
+async fn unchanged_session_sends_no_cookie() {
+    let app = app(signed_storage());
+    let cookie = logged_in_cookie(&app).await;
+
+    let response = send(&app, "GET", "/user", Some(&cookie)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(set_cookies(&response).is_empty());
+    assert_eq!(body_text(response).await, "user=\"alice\"");
+}
+
+#[tokio::test]
+async fn new_unchanged_session_sends_no_cookie() {
+    let app = app(signed_storage());
+    let response = send(&app, "GET", "/user", None).await;
+    assert!(set_cookies(&response).is_empty());
+    assert_eq!(body_text(response).await, "user=null");
+}
+
+#[tokio::test]
+async fn tampered_cookie_reads_as_new_session() {
+    let app = app(signed_storage());
+    let cookie = logged_in_cookie(&app).await;
+    let tampered = cookie.replace("eyJ1c2VyIjoiYWxpY2Ui", "eyJ1c2VyIjoibWFsbG9yeSI");
+    assert_ne!(tampered, cookie);
+
+    let response = send(&app, "GET", "/user", Some(&tampered)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(set_cookies(&response).is_empty());
+    assert_eq!(body_text(response).await, "user=null");
+}
+
+#[tokio::test]
+async fn flash_consumed_once() {
+    let app = app(signed_storage());
+    let cookie = logged_in_cookie(&app).await;
+
+    let response = send(&app, "GET", "/notice", Some(&cookie)).await;
+    let values = set_cookies(&response);
+    assert_eq!(values.len(), 1, "a consumed flash is a change: {values:?}");
+    assert_eq!(body_text(response).await, "notice=\"Welcome, alice\"");
+    let after_flash = request_cookie(&values[0]);
+
+    let response = send(&app, "GET", "/notice", Some(&after_flash)).await;
+    assert!(set_cookies(&response).is_empty());
+    assert_eq!(body_text(response).await, "notice=null");
+
+    let response = send(&app, "GET", "/user", Some(&after_flash)).await;
+    assert_eq!(body_text(response).await, "user=\"alice\"", "user survives");
+}
+
+#[tokio::test]
+async fn destroy_removes_cookie() {
+    let app = app(signed_storage());
+    let cookie = logged_in_cookie(&app).await;
+
+    let response = send(&app, "POST", "/logout", Some(&cookie)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        set_cookies(&response),
+        ["__session=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; SameSite=Lax"]
+    );
+}
+
+#[tokio::test]
+async fn destroy_then_flash_starts_new_session() {
+    let storage = signed_storage();
+    let app = app(storage.clone());
+    let cookie = logged_in_cookie(&app).await;
+
+    let response = send(&app, "POST", "/logout-flash", Some(&cookie)).await;
+    let values = set_cookies(&response);
+    assert_eq!(values.len(), 1, "{values:?}");
+    assert!(
+        !values[0].contains("Expires=Thu, 01 Jan 1970"),
+        "{values:?}"
+    );
+
+    let session = storage
+        .get_session(Some(&request_cookie(&values[0])))
+        .await
+        .unwrap();
+    let keys: Vec<&String> = session.data().keys().collect();
+    assert_eq!(keys, ["__flash_notice__"], "the old data is gone");
+}
+
+#[tokio::test]
+async fn commit_with_forces_commit_and_applies_options() {
+    let app = app(signed_storage());
+    let cookie = logged_in_cookie(&app).await;
+
+    let response = send(&app, "POST", "/remember", Some(&cookie)).await;
+    let values = set_cookies(&response);
+    assert_eq!(values.len(), 1, "{values:?}");
+    assert!(values[0].starts_with(&cookie), "same data: {values:?}");
+    assert!(values[0].contains("; Max-Age=86400"), "{values:?}");
+}
+
+#[tokio::test]
+async fn rotated_secret_resigns_cookie() {
+    let old_storage = storage_with(Cookie::builder("__session").secrets(["old secret"]));
+    let old_cookie = logged_in_cookie(&app(old_storage)).await;
+
+    let rotated = storage_with(Cookie::builder("__session").secrets(["new secret", "old secret"]));
+    let app = app(rotated);
+    let response = send(&app, "GET", "/user", Some(&old_cookie)).await;
+    let values = set_cookies(&response);
+    assert_eq!(
+        values.len(),
+        1,
+        "re-signed even though unchanged: {values:?}"
+    );
+    assert_eq!(body_text(response).await, "user=\"alice\"");
+    let resigned = request_cookie(&values[0]);
+    assert_ne!(resigned, old_cookie);
+
+    let new_only = storage_with(Cookie::builder("__session").secrets(["new secret"]));
+    let mut session = new_only.get_session(Some(&resigned)).await.unwrap();
+    assert_eq!(session.get("user"), Some(json!("alice")));
+    assert_eq!(
+        session.get("notice"),
+        Some(json!("Welcome, alice")),
+        "re-signing keeps the unread flash"
+    );
+
+    let response = send(&app, "GET", "/user", Some(&resigned)).await;
+    assert!(
+        set_cookies(&response).is_empty(),
+        "current secret: no re-sign"
+    );
+}
+
+#[tokio::test]
+async fn session_response_is_private() {
+    let app = app(signed_storage());
+    let response = send(&app, "GET", "/user", None).await;
+    assert_eq!(header_values(response.headers(), "vary"), ["Cookie"]);
+    assert_eq!(
+        header_values(response.headers(), "cache-control"),
+        ["private"]
+    );
+
+    let response = send(&app, "POST", "/login", None).await;
+    assert_eq!(header_values(response.headers(), "vary"), ["Cookie"]);
+    assert_eq!(
+        header_values(response.headers(), "cache-control"),
+        ["private"]
+    );
+}
+
+#[tokio::test]
+async fn handler_cache_control_is_kept() {
+    let app = app(signed_storage());
+    let response = send(&app, "GET", "/own-cache", None).await;
+    assert_eq!(set_cookies(&response).len(), 1);
+    assert_eq!(
+        header_values(response.headers(), "cache-control"),
+        ["no-store"]
+    );
+    assert_eq!(
+        header_values(response.headers(), "vary"),
+        ["Accept-Encoding", "Cookie"]
+    );
+}
+
+#[tokio::test]
+async fn route_without_session_untouched() {
+    let app = app(signed_storage());
+    let cookie = logged_in_cookie(&app).await;
+    let response = send(&app, "GET", "/plain", Some(&cookie)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers().get("vary").is_none());
+    assert!(response.headers().get("cache-control").is_none());
+    assert!(set_cookies(&response).is_empty());
+}
+
+#[tokio::test]
+async fn handler_cookies_are_kept() {
+    let app = app(signed_storage());
+    let response = send(&app, "GET", "/other-cookie", None).await;
+    let values = set_cookies(&response);
+    assert_eq!(values.len(), 2, "{values:?}");
+    assert_eq!(values[0], "theme=dark; Path=/");
+    assert!(values[1].starts_with("__session="), "{values:?}");
+}
+
+#[tokio::test]
+async fn second_extraction_is_500() {
+    let app = app(signed_storage());
+    let response = send(&app, "GET", "/twice", None).await;
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(body_text(response).await, "");
+}
+
+#[tokio::test]
+async fn missing_layer_is_500() {
+    let app = Router::new().route("/user", get(show_user));
+    let response = send(&app, "GET", "/user", None).await;
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(body_text(response).await, "");
+}
+
+/// A storage whose backing store fails at the chosen step.
+struct FailingStorage {
+    cookie: Cookie,
+    fail_load: bool,
+    fail_commit: bool,
+    fail_destroy: bool,
+}
+
+impl FailingStorage {
+    fn new() -> Self {
+        Self {
+            cookie: Cookie::builder("__session")
+                .secrets([SECRET])
+                .build()
+                .unwrap(),
+            fail_load: false,
+            fail_commit: false,
+            fail_destroy: false,
+        }
+    }
+}
+
+fn store_down() -> StorageError {
+    StorageError::Store("connection refused by the test store".into())
+}
+
+#[async_trait]
+impl SessionStorage for FailingStorage {
+    fn cookie(&self) -> &Cookie {
+        &self.cookie
+    }
+
+    async fn load_session(&self, parsed: Option<ParsedCookie>) -> Result<Session, StorageError> {
+        if self.fail_load {
+            return Err(store_down());
+        }
+        let data = match parsed.map(|parsed| parsed.value) {
+            Some(serde_json::Value::Object(data)) => data,
+            _ => serde_json::Map::new(),
+        };
+        Ok(Session::from_data("", data))
+    }
+
+    async fn commit_session(
+        &self,
+        session: &mut Session,
+        overrides: &CookieOptions,
+    ) -> Result<String, StorageError> {
+        if self.fail_commit {
+            return Err(store_down());
+        }
+        let data = serde_json::Value::Object(session.data().clone());
+        Ok(self.cookie.serialize(&data, overrides)?)
+    }
+
+    async fn destroy_session(
+        &self,
+        _session: &mut Session,
+        overrides: &CookieOptions,
+    ) -> Result<String, StorageError> {
+        if self.fail_destroy {
+            return Err(store_down());
+        }
+        Ok(self.cookie.deletion(overrides)?)
+    }
+}
+
+async fn assert_plain_500(response: Response<Body>) {
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(set_cookies(&response).is_empty());
+    assert!(response.headers().get("vary").is_none());
+    assert_eq!(body_text(response).await, "");
+}
+
+#[tokio::test]
+async fn working_failing_storage_commits() {
+    let app = app(Arc::new(FailingStorage::new()));
+    let response = send(&app, "POST", "/login", None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(set_cookies(&response).len(), 1);
+}
+
+#[tokio::test]
+async fn commit_error_is_plain_500() {
+    let storage = FailingStorage {
+        fail_commit: true,
+        ..FailingStorage::new()
+    };
+    let response = send(&app(Arc::new(storage)), "POST", "/login", None).await;
+    assert_plain_500(response).await;
+}
+
+#[tokio::test]
+async fn load_error_is_plain_500() {
+    let storage = FailingStorage {
+        fail_load: true,
+        ..FailingStorage::new()
+    };
+    let app = app(Arc::new(storage));
+    let response = send(&app, "GET", "/user", None).await;
+    assert_plain_500(response).await;
+
+    let response = send(&app, "GET", "/plain", None).await;
+    assert_eq!(response.status(), StatusCode::OK, "no session, no load");
+}
+
+#[tokio::test]
+async fn destroy_error_is_plain_500() {
+    let storage = FailingStorage {
+        fail_destroy: true,
+        ..FailingStorage::new()
+    };
+    let response = send(&app(Arc::new(storage)), "POST", "/logout", None).await;
+    assert_plain_500(response).await;
+}
+
+#[tokio::test]
+async fn oversized_session_is_plain_500() {
+    async fn huge(mut session: ManagedSession) -> &'static str {
+        session.set("blob", "x".repeat(5000));
+        "too big"
+    }
+    let app = Router::new()
+        .route("/huge", post(huge))
+        .layer(SessionLayer::new(signed_storage()));
+    let response = send(&app, "POST", "/huge", None).await;
+    assert_plain_500(response).await;
+}
