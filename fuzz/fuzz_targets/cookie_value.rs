@@ -1,0 +1,88 @@
+//! Fuzzes the cookie value decoder: percent-decoding, signature check, base64 and JSON.
+//!
+//! The input becomes the payload of a cookie value, written as the library writes values
+//! (`encodeURIComponent`), and is read three ways: unsigned, signed with a valid HMAC made
+//! here, and signed with a signature that does not verify. A valid signature must not
+//! change what the payload decodes to, and an invalid one must read as absent.
+
+#![no_main]
+
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use libfuzzer_sys::fuzz_target;
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+use sha2::Sha256;
+use websession::{Cookie, CookieOptions, PayloadEncoding, Signature};
+use websession_fuzz::{CURRENT_SECRET, OLDER_SECRET};
+
+/// Returns the unpadded base64 HMAC-SHA256 of `payload`, the signature format of the
+/// JavaScript libraries.
+fn signature(secret: &str, payload: &str) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(payload.as_bytes());
+    STANDARD_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
+fn header(value: &str) -> String {
+    format!("s={}", utf8_percent_encode(value, NON_ALPHANUMERIC))
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&selector, payload)) = data.split_first() else {
+        return;
+    };
+    let payload = String::from_utf8_lossy(payload);
+    let encoding = if selector & 1 == 0 {
+        PayloadEncoding::Utf8
+    } else {
+        PayloadEncoding::Latin1
+    };
+    let (secret, secret_index) = if selector & 2 == 0 {
+        (CURRENT_SECRET, 0)
+    } else {
+        (OLDER_SECRET, 1)
+    };
+
+    let unsigned = Cookie::builder("s")
+        .payload_encoding(encoding)
+        .build()
+        .expect("fixed configuration is valid");
+    let signed = Cookie::builder("s")
+        .payload_encoding(encoding)
+        .secrets([CURRENT_SECRET, OLDER_SECRET])
+        .build()
+        .expect("fixed configuration is valid");
+
+    // Unsigned: the payload is decoded as it is.
+    let plain = unsigned.parse_fields([header(&payload).as_bytes()]);
+    let plain = plain.expect("a present cookie always reads as some value when unsigned");
+    assert_eq!(plain.signature, Signature::Unsigned);
+
+    // Signed with a valid signature: same value, and the secret that signed it is reported.
+    let signed_value = format!("{payload}.{}", signature(secret, &payload));
+    let verified = signed
+        .parse_fields([header(&signed_value).as_bytes()])
+        .expect("a correctly signed value verifies");
+    assert_eq!(verified.signature, Signature::Verified { secret_index });
+    if !payload.is_empty() {
+        assert_eq!(
+            verified.value, plain.value,
+            "signature changed the decoded value"
+        );
+    }
+
+    // Signed with a secret not in the list: absent.
+    let forged = format!(
+        "{payload}.{}",
+        signature("not-a-configured-secret", &payload)
+    );
+    assert_eq!(signed.parse_fields([header(&forged).as_bytes()]), None);
+
+    // Whatever a UTF-8 cookie decodes to can be written again.
+    if encoding == PayloadEncoding::Utf8 {
+        unsigned
+            .serialize(&plain.value, &CookieOptions::default())
+            .expect("a decoded value can be serialized again");
+    }
+});

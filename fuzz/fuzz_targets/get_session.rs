@@ -1,0 +1,50 @@
+//! Fuzzes `CookieSessionStorage::get_session` and `get_session_from_headers` with arbitrary
+//! `Cookie` headers.
+//!
+//! Hostile input must never produce an error: every header gives a session. Committing that
+//! session again must succeed unless the cookie would be too large, or unless an unsigned
+//! Latin-1 cookie carried a `\uXXXX` escape of a character that Latin-1 cannot write.
+
+#![no_main]
+
+use http::header::COOKIE;
+use http::{HeaderMap, HeaderValue};
+use libfuzzer_sys::fuzz_target;
+use websession::{
+    CookieOptions, CookieSessionStorage, EncodeError, PayloadEncoding, SessionStorage, StorageError,
+};
+use websession_fuzz::{complete, reading_cookies};
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    let mut headers = HeaderMap::new();
+    for field in data.split(|&byte| byte == b'\n') {
+        if let Ok(value) = HeaderValue::from_bytes(field) {
+            headers.append(COOKIE, value);
+        }
+    }
+
+    for cookie in reading_cookies() {
+        let client_controls_latin1_data =
+            !cookie.is_signed() && cookie.payload_encoding() == PayloadEncoding::Latin1;
+        let storage = CookieSessionStorage::new(cookie);
+
+        let mut session = complete(storage.get_session(Some(&text)))
+            .expect("get_session never fails on a hostile header");
+        assert!(!session.is_changed(), "a loaded session starts unchanged");
+        assert_eq!(session.id(), "", "cookie sessions have no id");
+        complete(storage.get_session_from_headers(&headers))
+            .expect("get_session_from_headers never fails on a hostile header");
+
+        match complete(storage.commit_session(&mut session, &CookieOptions::default())) {
+            Ok(set_cookie) => assert!(set_cookie.len() <= websession::MAX_COOKIE_LEN),
+            Err(StorageError::CookieTooLarge { length, limit }) => assert!(length > limit),
+            Err(StorageError::Encode(EncodeError::NotLatin1 { character }))
+                if client_controls_latin1_data =>
+            {
+                assert!(u32::from(character) > 0xff);
+            }
+            Err(error) => panic!("re-committing a loaded session failed: {error}"),
+        }
+    }
+});
