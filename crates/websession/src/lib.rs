@@ -50,6 +50,7 @@ mod session;
 mod storage;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use cookie::{inspect_value, InspectedValue};
 pub use cookie::{
     ConfigError, Cookie, CookieBuilder, CookieOptions, EncodeError, ParsedCookie, PayloadEncoding,
     Priority, SameSite, SerializeError, Signature, UnknownAttributeValue,

@@ -4,6 +4,7 @@ mod attributes;
 mod builder;
 mod codec;
 mod header;
+mod inspect;
 mod payload;
 mod set_cookie;
 mod signing;
@@ -14,5 +15,6 @@ pub use builder::CookieBuilder;
 #[allow(unused_imports)]
 pub(crate) use codec::expiry_of;
 pub use codec::{Cookie, ParsedCookie, SerializeError, Signature};
+pub use inspect::{inspect_value, InspectedValue};
 pub use payload::{EncodeError, PayloadEncoding};
 pub use validate::ConfigError;

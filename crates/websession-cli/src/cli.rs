@@ -1,0 +1,286 @@
+//! Command-line arguments of the websession tool.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::secrets::SecretText;
+
+/// Inspect, verify and sign session cookies of websession, Remix 2, React Router 7 and
+/// solid-start 0.2.
+///
+/// Exit status: 0 on success, 1 when verify finds the cookie not valid, 2 on a usage
+/// error or bad input.
+#[derive(Parser)]
+#[command(name = "websession", version, propagate_version = true)]
+pub struct Cli {
+    /// When to colour human output: auto colours only on a terminal, and not when the
+    /// NO_COLOR environment variable is set.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true)]
+    pub color: ColorWhen,
+
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// How secrets are numbered, shown after the options of each command.
+const SECRETS_HELP: &str = "Secrets are numbered from 1 in the order their options appear on the \
+command line. Secret 1 signs; every secret verifies, so older secrets can stay after a new one \
+during a rotation. Secrets are never printed.";
+
+/// The commands of the tool.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Show a cookie's name, attributes, payload and signature status.
+    ///
+    /// The payload is decoded even without secrets, labelled as unverified: anyone holding a
+    /// cookie can read it, because it is base64 of JSON, not encrypted.
+    #[command(after_help = SECRETS_HELP)]
+    Decode(DecodeArgs),
+    /// Check a cookie's signature and print one line saying whether it is valid.
+    ///
+    /// Exit status 0 when one of the secrets verifies the cookie, 1 when none does (or the
+    /// cookie is unsigned or empty), 2 on a usage error or bad input.
+    #[command(after_help = SECRETS_HELP)]
+    Verify(VerifyArgs),
+    /// Build a Set-Cookie value from JSON data, for use with curl and in tests.
+    #[command(after_help = SECRETS_HELP)]
+    Sign(SignArgs),
+}
+
+/// Arguments of decode.
+#[derive(Args)]
+pub struct DecodeArgs {
+    /// The cookie and how to read it.
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Secrets to check the signature with.
+    #[command(flatten)]
+    pub secrets: SecretArgs,
+
+    /// Print one line of JSON instead of text, for scripts.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of verify.
+#[derive(Args)]
+pub struct VerifyArgs {
+    /// The cookie and how to read it.
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Secrets to check the signature with; at least one is required.
+    #[command(flatten)]
+    pub secrets: SecretArgs,
+
+    /// Print one line of JSON instead of text, for scripts.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The cookie to read, shared by decode and verify.
+#[derive(Args)]
+pub struct InputArgs {
+    /// The cookie: a Cookie header, a Set-Cookie header, a name=value pair or a bare
+    /// value. A leading Cookie: or Set-Cookie: header name is allowed. Omitted or -:
+    /// read it from standard input.
+    #[arg(value_name = "COOKIE")]
+    pub cookie: Option<String>,
+
+    /// Name of the cookie to pick from a Cookie header that carries several. Required then;
+    /// with a Set-Cookie header it must match the name set there.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// What COOKIE is. auto reads a Set-Cookie header when a known attribute such as
+    /// Path follows the first pair, a bare value when COOKIE has only base64 characters,
+    /// %, . and padding =, and a Cookie header otherwise.
+    #[arg(long, value_enum, default_value_t = InputType::Auto, value_name = "TYPE")]
+    pub input_type: InputType,
+
+    /// Text encoding of the JSON inside the payload. utf8 (Remix, React Router) reads
+    /// bytes that are not UTF-8 as Latin-1, so solid-start cookies decode too; latin1
+    /// reads every byte as one character, as solid-start 0.2 does.
+    #[arg(long, value_enum, default_value_t = Encoding::Utf8)]
+    pub encoding: Encoding,
+}
+
+/// Where secrets come from, shared by every command.
+///
+/// Secrets are taken in the order the options appear on the command line; the first one is
+/// the signing secret, the others only verify (older secrets kept during a rotation).
+#[derive(Args)]
+pub struct SecretArgs {
+    /// Read secrets from the environment variable NAME: one secret, or several separated by
+    /// commas. Repeatable.
+    #[arg(long = "secret-env", value_name = "NAME")]
+    pub secret_env: Vec<String>,
+
+    /// Read secrets from the file PATH, one secret per line; empty lines are skipped.
+    /// Repeatable.
+    #[arg(long = "secret-file", value_name = "PATH")]
+    pub secret_file: Vec<PathBuf>,
+
+    /// Use VALUE as a secret. Other users of the machine can read command lines, so this
+    /// prints a warning; prefer --secret-env or --secret-file. Repeatable.
+    #[arg(long = "secret", value_name = "VALUE")]
+    pub secret_value: Vec<SecretText>,
+}
+
+/// Arguments of sign.
+#[derive(Args)]
+pub struct SignArgs {
+    /// The data to store, as JSON text, for example '{"user":"alice"}'. Omitted or -:
+    /// read it from standard input. The JSON string "" writes an empty, unsigned value.
+    #[arg(value_name = "JSON")]
+    pub data: Option<String>,
+
+    /// Cookie name; it must be an RFC 7230 token.
+    #[arg(long, default_value = "__session", value_name = "NAME")]
+    pub name: String,
+
+    /// Path attribute; an empty string writes no Path.
+    #[arg(long, default_value = "/", value_name = "PATH")]
+    pub path: String,
+
+    /// Domain attribute, a host name such as example.com. Default: none.
+    #[arg(long, value_name = "DOMAIN")]
+    pub domain: Option<String>,
+
+    /// Max-Age attribute in seconds; zero or a negative number tells the browser to delete
+    /// the cookie. Default: none, a cookie that lasts until the browser closes.
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
+    pub max_age: Option<i64>,
+
+    /// Expires attribute: an HTTP date such as "Wed, 15 Nov 2023 22:13:20 GMT", or Unix
+    /// time in seconds such as 1700086400. Default: none.
+    #[arg(long, value_name = "TIME")]
+    pub expires: Option<String>,
+
+    /// Write the HttpOnly attribute, which hides the cookie from JavaScript in the page.
+    #[arg(long)]
+    pub http_only: bool,
+
+    /// Write the Secure attribute, which limits the cookie to HTTPS.
+    #[arg(long)]
+    pub secure: bool,
+
+    /// SameSite attribute; omit writes none, as solid-start 0.2 does by default. none
+    /// requires --secure.
+    #[arg(long, value_enum, default_value_t = SameSiteChoice::Lax, value_name = "POLICY")]
+    pub same_site: SameSiteChoice,
+
+    /// Priority attribute (Chromium only). Default: none.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub priority: Option<PriorityChoice>,
+
+    /// Write the Partitioned attribute (CHIPS); browsers require --secure with it.
+    #[arg(long)]
+    pub partitioned: bool,
+
+    /// Text encoding of the JSON inside the payload: utf8 as Remix and React Router write,
+    /// or latin1 as solid-start 0.2 writes (characters above U+00FF are rejected).
+    #[arg(long, value_enum, default_value_t = Encoding::Utf8)]
+    pub encoding: Encoding,
+
+    /// What to print: set-cookie, the full Set-Cookie value with attributes, or
+    /// cookie, only the name=value pair that a Cookie request header (curl -b) takes.
+    #[arg(long = "as", value_enum, default_value_t = SignOutput::SetCookie, value_name = "FORM")]
+    pub output: SignOutput,
+
+    /// Secrets to sign with; the first one signs. Without secrets the cookie is unsigned.
+    #[command(flatten)]
+    pub secrets: SecretArgs,
+
+    /// Print one line of JSON instead of text, for scripts.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// When to colour output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// Colour only on a terminal.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// What the cookie argument is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum InputType {
+    /// Decide from the text.
+    Auto,
+    /// A Cookie request header or a single name=value pair.
+    Cookie,
+    /// A Set-Cookie response header.
+    SetCookie,
+    /// A bare cookie value, without name.
+    Value,
+}
+
+/// Text encoding of the payload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Encoding {
+    /// UTF-8, with a Latin-1 fallback when reading.
+    Utf8,
+    /// Latin-1, one byte a character.
+    Latin1,
+}
+
+/// SameSite policy of a signed cookie.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SameSiteChoice {
+    /// SameSite=Strict.
+    Strict,
+    /// SameSite=Lax.
+    Lax,
+    /// SameSite=None.
+    None,
+    /// No SameSite attribute.
+    Omit,
+}
+
+/// Priority of a signed cookie.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PriorityChoice {
+    /// Priority=Low.
+    Low,
+    /// Priority=Medium.
+    Medium,
+    /// Priority=High.
+    High,
+}
+
+/// Output form of sign.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SignOutput {
+    /// The Set-Cookie header value.
+    SetCookie,
+    /// The name=value pair for a Cookie request header.
+    Cookie,
+}
+
+impl From<Encoding> for websession::PayloadEncoding {
+    fn from(encoding: Encoding) -> Self {
+        match encoding {
+            Encoding::Utf8 => websession::PayloadEncoding::Utf8,
+            Encoding::Latin1 => websession::PayloadEncoding::Latin1,
+        }
+    }
+}
+
+impl From<PriorityChoice> for websession::Priority {
+    fn from(priority: PriorityChoice) -> Self {
+        match priority {
+            PriorityChoice::Low => websession::Priority::Low,
+            PriorityChoice::Medium => websession::Priority::Medium,
+            PriorityChoice::High => websession::Priority::High,
+        }
+    }
+}

@@ -1,0 +1,367 @@
+//! Reading the cookie argument and finding the cookie in it: a `Cookie` header, a
+//! `Set-Cookie` header, a `name=value` pair or a bare value.
+
+use std::io::{IsTerminal, Read};
+
+use crate::cli::{InputArgs, InputType};
+use crate::error::{shorten, CliError};
+
+/// Attribute names of `Set-Cookie` (RFC 6265 and the `Priority` and `Partitioned`
+/// extensions), lower-case. One of them after the first pair marks a `Set-Cookie` header.
+const SET_COOKIE_ATTRIBUTES: [&str; 9] = [
+    "expires",
+    "max-age",
+    "domain",
+    "path",
+    "secure",
+    "httponly",
+    "samesite",
+    "priority",
+    "partitioned",
+];
+
+/// The kind of text the cookie was found in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// A `Cookie` request header or a single `name=value` pair.
+    CookieHeader,
+    /// A `Set-Cookie` response header.
+    SetCookie,
+    /// A bare value without name.
+    Value,
+}
+
+impl Source {
+    /// Returns the name used in JSON output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::CookieHeader => "cookie-header",
+            Source::SetCookie => "set-cookie",
+            Source::Value => "value",
+        }
+    }
+}
+
+/// One attribute of a `Set-Cookie` header, such as `Path=/` or `HttpOnly`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attribute {
+    /// The attribute name as written.
+    pub name: String,
+    /// The text after `=`, or `None` for a flag such as `Secure`.
+    pub value: Option<String>,
+}
+
+/// The cookie found in the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundCookie {
+    /// Where it was found.
+    pub source: Source,
+    /// The cookie name; `None` for a bare value without `--name`.
+    pub name: Option<String>,
+    /// The value as written, before quotes are removed and percent-decoding.
+    pub raw_value: String,
+    /// The attributes of a `Set-Cookie` header, in order; empty otherwise.
+    pub attributes: Vec<Attribute>,
+}
+
+/// Returns the text of an argument, or of standard input when the argument is absent or
+/// `-`, with surrounding whitespace removed.
+///
+/// # Errors
+///
+/// [`CliError::NoInput`] when nothing is given (or standard input is a terminal), and the
+/// read errors of standard input.
+pub fn read_argument(argument: Option<&str>, what: &'static str) -> Result<String, CliError> {
+    let text = match argument {
+        Some(text) if text != "-" => text.to_owned(),
+        _ => read_stdin(what)?,
+    };
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(CliError::NoInput { what });
+    }
+    Ok(text.to_owned())
+}
+
+fn read_stdin(what: &'static str) -> Result<String, CliError> {
+    let mut stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Err(CliError::NoInput { what });
+    }
+    let mut bytes = Vec::new();
+    stdin
+        .read_to_end(&mut bytes)
+        .map_err(|source| CliError::ReadStdin { source })?;
+    String::from_utf8(bytes).map_err(|_| CliError::StdinNotUtf8 { what })
+}
+
+/// Finds the cookie to inspect in `text`, as `args` describe it.
+///
+/// # Errors
+///
+/// [`CliError::NotACookie`] when `text` has no cookie, [`CliError::SeveralCookies`] when a
+/// `Cookie` header has several and no `--name` chooses, and [`CliError::CookieNotFound`]
+/// when the chosen name is absent.
+pub fn find_cookie(text: &str, args: &InputArgs) -> Result<FoundCookie, CliError> {
+    let name = args.name.as_deref();
+    let (text, input_type) = match strip_header_name(text) {
+        Some((rest, found_type)) if args.input_type == InputType::Auto => (rest, found_type),
+        Some((rest, _)) => (rest, args.input_type),
+        None => (text, args.input_type),
+    };
+    let input_type = match input_type {
+        InputType::Auto => guess_type(text, name.is_some()),
+        chosen => chosen,
+    };
+    match input_type {
+        InputType::Value => Ok(FoundCookie {
+            source: Source::Value,
+            name: name.map(str::to_owned),
+            raw_value: text.to_owned(),
+            attributes: Vec::new(),
+        }),
+        InputType::SetCookie => parse_set_cookie(text, name),
+        InputType::Cookie | InputType::Auto => parse_cookie_header(text, name),
+    }
+}
+
+/// Removes a leading `Cookie:` or `Set-Cookie:` header name, in any letter case.
+fn strip_header_name(text: &str) -> Option<(&str, InputType)> {
+    let (header, rest) = text.split_once(':')?;
+    let input_type = match header.trim().to_ascii_lowercase().as_str() {
+        "cookie" => InputType::Cookie,
+        "set-cookie" => InputType::SetCookie,
+        _ => return None,
+    };
+    Some((rest.trim(), input_type))
+}
+
+fn guess_type(text: &str, name_given: bool) -> InputType {
+    if !name_given && looks_like_value(text) {
+        return InputType::Value;
+    }
+    let mut parts = text.split(';');
+    let first_is_pair = parts.next().is_some_and(|first| first.contains('='));
+    let has_attribute = parts.any(|part| {
+        let key = part.split('=').next().unwrap_or_default().trim();
+        SET_COOKIE_ATTRIBUTES.contains(&key.to_ascii_lowercase().as_str())
+    });
+    if first_is_pair && has_attribute {
+        InputType::SetCookie
+    } else {
+        InputType::Cookie
+    }
+}
+
+/// Returns `true` for text shaped like a cookie value written by the session libraries:
+/// base64 characters, `%` escapes and a `.` before the signature, optionally in double
+/// quotes, where every `=` is padding (followed by `=`, `.` or the end).
+fn looks_like_value(text: &str) -> bool {
+    let text = text
+        .strip_prefix('"')
+        .and_then(|inner| inner.strip_suffix('"'))
+        .unwrap_or(text);
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '%' | '.' | '=');
+    if text.is_empty() || !text.chars().all(allowed) {
+        return false;
+    }
+    let bytes = text.as_bytes();
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, &byte)| byte == b'=')
+        .all(|(index, _)| matches!(bytes.get(index + 1), None | Some(b'=' | b'.')))
+}
+
+fn parse_cookie_header(text: &str, name: Option<&str>) -> Result<FoundCookie, CliError> {
+    // The same rules as the servers: split on ';', skip parts without '=', trim spaces and
+    // tabs, and let the first pair of a name win.
+    let pairs: Vec<(&str, &str)> = text
+        .split(';')
+        .filter_map(|part| part.split_once('='))
+        .map(|(key, value)| (trim(key), trim(value)))
+        .collect();
+    if pairs.is_empty() {
+        return Err(match name {
+            Some(name) => CliError::CookieNotFound {
+                name: name.to_owned(),
+                present: "no cookies".to_owned(),
+            },
+            None => CliError::NotACookie {
+                input: shorten(text),
+            },
+        });
+    }
+
+    let mut names: Vec<&str> = Vec::new();
+    for (key, _) in &pairs {
+        if !names.contains(key) {
+            names.push(key);
+        }
+    }
+    let chosen = match name {
+        Some(name) => name,
+        None if names.len() == 1 => names[0],
+        None => {
+            return Err(CliError::SeveralCookies {
+                names: names.join(", "),
+            })
+        }
+    };
+    let Some((key, value)) = pairs.iter().find(|(key, _)| *key == chosen) else {
+        return Err(CliError::CookieNotFound {
+            name: chosen.to_owned(),
+            present: names.join(", "),
+        });
+    };
+    Ok(FoundCookie {
+        source: Source::CookieHeader,
+        name: Some((*key).to_owned()),
+        raw_value: (*value).to_owned(),
+        attributes: Vec::new(),
+    })
+}
+
+fn parse_set_cookie(text: &str, name: Option<&str>) -> Result<FoundCookie, CliError> {
+    let mut parts = text.split(';');
+    let first = parts.next().unwrap_or_default();
+    let Some((key, value)) = first.split_once('=') else {
+        return Err(CliError::NotACookie {
+            input: shorten(text),
+        });
+    };
+    let key = trim(key);
+    if let Some(name) = name.filter(|name| *name != key) {
+        return Err(CliError::CookieNotFound {
+            name: name.to_owned(),
+            present: key.to_owned(),
+        });
+    }
+
+    let attributes = parts
+        .map(trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| match part.split_once('=') {
+            Some((name, value)) => Attribute {
+                name: trim(name).to_owned(),
+                value: Some(trim(value).to_owned()),
+            },
+            None => Attribute {
+                name: part.to_owned(),
+                value: None,
+            },
+        })
+        .collect();
+    Ok(FoundCookie {
+        source: Source::SetCookie,
+        name: Some(key.to_owned()),
+        raw_value: trim(value).to_owned(),
+        attributes,
+    })
+}
+
+/// Removes spaces and tabs at both ends, as cookie parsers do.
+fn trim(text: &str) -> &str {
+    text.trim_matches([' ', '\t'])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::Encoding;
+
+    fn args(name: Option<&str>, input_type: InputType) -> InputArgs {
+        InputArgs {
+            cookie: None,
+            name: name.map(str::to_owned),
+            input_type,
+            encoding: Encoding::Utf8,
+        }
+    }
+
+    fn auto(text: &str) -> Result<FoundCookie, CliError> {
+        find_cookie(text, &args(None, InputType::Auto))
+    }
+
+    #[test]
+    fn bare_values_recognised() {
+        for value in [
+            "eyJ1c2VyIjoiYWxpY2UifQ==",
+            "eyJ1c2VyIjoiYWxpY2UifQ%3D%3D.ErTWUeBXXcNTMWFqdf1XfJBByaJ9LzfS%2Bf0tjIJPiXU",
+            "eyJ1c2VyIjoiYWxpY2UifQ==.ErTWUeBXXcNTMWFqdf1XfJBByaJ9LzfS+f0tjIJPiXU",
+            "\"MQ==\"",
+        ] {
+            let found = auto(value).unwrap();
+            assert_eq!(found.source, Source::Value, "{value}");
+            assert_eq!(found.raw_value, value);
+            assert_eq!(found.name, None);
+        }
+    }
+
+    #[test]
+    fn pair_is_a_cookie_header() {
+        let found = auto("__session=eyJ1c2VyIjoiYWxpY2UifQ%3D%3D").unwrap();
+        assert_eq!(found.source, Source::CookieHeader);
+        assert_eq!(found.name.as_deref(), Some("__session"));
+        assert_eq!(found.raw_value, "eyJ1c2VyIjoiYWxpY2UifQ%3D%3D");
+    }
+
+    #[test]
+    fn set_cookie_recognised_by_attribute() {
+        let found = auto("s=MQ%3D%3D; Max-Age=60; Path=/; HttpOnly; SameSite=Lax").unwrap();
+        assert_eq!(found.source, Source::SetCookie);
+        assert_eq!(found.raw_value, "MQ%3D%3D");
+        let names: Vec<&str> = found.attributes.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["Max-Age", "Path", "HttpOnly", "SameSite"]);
+        assert_eq!(found.attributes[0].value.as_deref(), Some("60"));
+        assert_eq!(found.attributes[2].value, None);
+    }
+
+    #[test]
+    fn header_names_stripped() {
+        let found = auto("Set-Cookie: s=1; Secure").unwrap();
+        assert_eq!(found.source, Source::SetCookie);
+        let found = auto("cookie: a=1").unwrap();
+        assert_eq!(found.source, Source::CookieHeader);
+        assert_eq!(found.raw_value, "1");
+    }
+
+    #[test]
+    fn several_cookies_need_a_name() {
+        let error = auto("a=1; b=2; a=3").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "the Cookie header carries several cookies (a, b): choose one with --name NAME"
+        );
+        let found = find_cookie("a=1; b=2; a=3", &args(Some("a"), InputType::Auto)).unwrap();
+        assert_eq!(found.raw_value, "1", "first occurrence wins");
+    }
+
+    #[test]
+    fn missing_name_reported_with_present_names() {
+        let error = find_cookie("a=1; b=2", &args(Some("c"), InputType::Auto)).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "cookie \"c\" is not in the input, which has a, b: check --name"
+        );
+    }
+
+    #[test]
+    fn text_without_pair_is_not_a_cookie() {
+        for text in ["hello world", "a; b", "{\"user\":1}"] {
+            assert!(
+                matches!(auto(text), Err(CliError::NotACookie { .. })),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn input_type_overrides_guess() {
+        let found = find_cookie("YQ=", &args(None, InputType::Cookie)).unwrap();
+        assert_eq!(found.name.as_deref(), Some("YQ"));
+        assert_eq!(found.raw_value, "");
+        let found = find_cookie("a=b; Path=/", &args(None, InputType::Value)).unwrap();
+        assert_eq!(found.source, Source::Value);
+    }
+}

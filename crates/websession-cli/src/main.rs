@@ -1,0 +1,94 @@
+//! `websession`: inspect, verify and sign session cookies of websession, Remix 2,
+//! React Router 7 and solid-start 0.2 from the command line.
+//!
+//! Exit status: 0 on success, 1 when `verify` finds the cookie not valid, 2 on a usage error
+//! or bad input, with a one-line message on standard error.
+#![forbid(unsafe_code)]
+
+mod cli;
+mod error;
+mod input;
+mod inspect;
+mod output;
+mod report;
+mod secrets;
+mod sign;
+
+use std::process::ExitCode;
+
+use clap::{ArgMatches, CommandFactory, FromArgMatches};
+
+use crate::cli::{Cli, Command, InputArgs};
+use crate::error::CliError;
+use crate::report::Report;
+use crate::secrets::Secret;
+
+/// Exit status of `verify` when the cookie is not valid.
+const EXIT_NOT_VALID: u8 = 1;
+/// Exit status of a usage error or bad input, the same as clap's for a bad argument.
+const EXIT_USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
+    output::set_color(cli.color);
+
+    // Secrets are ordered by their position on the command line, which only the matches of
+    // the subcommand record.
+    let Some((_, command_matches)) = matches.subcommand() else {
+        unreachable!("clap requires a subcommand");
+    };
+    match run(&cli.command, command_matches) {
+        Ok(status) => status,
+        Err(error) => {
+            output::error(&error.to_string());
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+fn run(command: &Command, matches: &ArgMatches) -> Result<ExitCode, CliError> {
+    match command {
+        Command::Decode(args) => {
+            let secrets = secrets::load(&args.secrets, matches)?;
+            let report = load_report(&args.input, &secrets)?;
+            output::print(&inspect::decode_text(&report, args.json));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify(args) => {
+            let secrets = secrets::load(&args.secrets, matches)?;
+            if secrets.is_empty() {
+                return Err(CliError::NoSecrets);
+            }
+            let report = load_report(&args.input, &secrets)?;
+            output::print(&inspect::verify_text(&report, args.json));
+            Ok(if report.is_verified() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(EXIT_NOT_VALID)
+            })
+        }
+        Command::Sign(args) => {
+            let secrets = secrets::load(&args.secrets, matches)?;
+            let data = input::read_argument(args.data.as_deref(), "JSON data")?;
+            output::print(&sign::run(args, &data, &secrets)?);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn load_report(input_args: &InputArgs, secrets: &[Secret]) -> Result<Report, CliError> {
+    let text = input::read_argument(input_args.cookie.as_deref(), "cookie")?;
+    let found = input::find_cookie(&text, input_args)?;
+    Report::new(found, secrets, input_args.encoding.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_definition_is_valid() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,169 @@
+//! What a cookie carries and whether it verifies, as `decode` and `verify` report it.
+
+use serde_json::{json, Value};
+use websession::{inspect_value, Cookie, PayloadEncoding, Signature};
+
+use crate::error::{shorten, CliError};
+use crate::input::{Attribute, FoundCookie, Source};
+use crate::secrets::Secret;
+
+/// Name of the cookie built to verify values; the HMAC covers only the value, so any valid
+/// name gives the same result.
+const VERIFY_NAME: &str = "v";
+
+/// How the signature of a cookie checked out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// The value is empty: a deleted cookie or an empty session.
+    Empty,
+    /// The value has no signature.
+    Unsigned,
+    /// The value has a signature but no secrets were given to check it.
+    Unchecked,
+    /// The secret with this number (from 1, in command-line order) verifies the value.
+    Verified {
+        /// Position of the secret, from 1.
+        number: usize,
+        /// Where that secret came from.
+        origin: String,
+    },
+    /// No secret verifies the value.
+    Invalid,
+}
+
+impl Status {
+    /// Returns the name used in JSON output.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Status::Empty => "empty",
+            Status::Unsigned => "unsigned",
+            Status::Unchecked => "unchecked",
+            Status::Verified { .. } => "verified",
+            Status::Invalid => "invalid",
+        }
+    }
+}
+
+/// Everything `decode` and `verify` print about one cookie.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The cookie as found in the input.
+    pub found: FoundCookie,
+    /// The value after quotes were removed and percent-decoding.
+    pub value: String,
+    /// The signature status.
+    pub status: Status,
+    /// How many secrets were given.
+    pub secret_count: usize,
+    /// The payload decoded from base64 of JSON, or `None` when it is not that.
+    pub data: Option<Value>,
+}
+
+impl Report {
+    /// Decodes `found` and checks its signature with `secrets`, in order.
+    ///
+    /// # Errors
+    ///
+    /// [`CliError::InvalidPercentEncoding`] when the value has an invalid `%` escape, since
+    /// the user most likely copied it incompletely.
+    pub fn new(
+        found: FoundCookie,
+        secrets: &[Secret],
+        encoding: PayloadEncoding,
+    ) -> Result<Self, CliError> {
+        let inspected = inspect_value(&found.raw_value, encoding);
+        if inspected.invalid_percent_encoding {
+            return Err(CliError::InvalidPercentEncoding {
+                name: found.name.clone().unwrap_or_else(|| "(value)".to_owned()),
+                value: shorten(&found.raw_value),
+            });
+        }
+
+        let status = if inspected.text.is_empty() {
+            Status::Empty
+        } else if secrets.is_empty() {
+            match inspected.signature {
+                Some(_) => Status::Unchecked,
+                None => Status::Unsigned,
+            }
+        } else {
+            match verify(&found.raw_value, secrets, encoding)? {
+                Some(index) => Status::Verified {
+                    number: index + 1,
+                    origin: secrets[index].origin().to_owned(),
+                },
+                None if inspected.signature.is_none() => Status::Unsigned,
+                None => Status::Invalid,
+            }
+        };
+        Ok(Self {
+            found,
+            value: inspected.text,
+            status,
+            secret_count: secrets.len(),
+            data: inspected.data,
+        })
+    }
+
+    /// Returns `true` when one of the secrets verifies the value.
+    pub fn is_verified(&self) -> bool {
+        matches!(self.status, Status::Verified { .. })
+    }
+
+    /// Returns the names of the flash entries in the data (keys `__flash_<name>__`).
+    pub fn flash_names(&self) -> Vec<&str> {
+        let Some(Value::Object(map)) = &self.data else {
+            return Vec::new();
+        };
+        map.keys()
+            .filter_map(|key| key.strip_prefix("__flash_")?.strip_suffix("__"))
+            .collect()
+    }
+
+    /// Returns the report as one JSON object.
+    pub fn to_json(&self) -> Value {
+        let (secret_number, signing_secret) = match &self.status {
+            Status::Verified { number, .. } => (json!(number), json!(*number == 1)),
+            _ => (Value::Null, Value::Null),
+        };
+        let mut object = json!({
+            "name": self.found.name,
+            "source": self.found.source.as_str(),
+            "value": self.value,
+            "status": self.status.as_str(),
+            "verified": self.is_verified(),
+            "secret_number": secret_number,
+            "signing_secret": signing_secret,
+            "secrets_given": self.secret_count,
+            "data_decoded": self.data.is_some(),
+            "data": self.data,
+            "flash": self.flash_names(),
+        });
+        if self.found.source == Source::SetCookie {
+            object["attributes"] = self.found.attributes.iter().map(attribute_json).collect();
+        }
+        object
+    }
+}
+
+/// Returns the position (from 0) of the first secret that verifies `raw_value`.
+fn verify(
+    raw_value: &str,
+    secrets: &[Secret],
+    encoding: PayloadEncoding,
+) -> Result<Option<usize>, CliError> {
+    let cookie = Cookie::builder(VERIFY_NAME)
+        .secrets(secrets.iter().map(Secret::bytes))
+        .payload_encoding(encoding)
+        .build()?;
+    let field = format!("{VERIFY_NAME}={raw_value}");
+    let parsed = cookie.parse_fields([field.as_bytes()]);
+    Ok(match parsed.map(|parsed| parsed.signature) {
+        Some(Signature::Verified { secret_index }) => Some(secret_index),
+        Some(Signature::Unsigned) | None => None,
+    })
+}
+
+fn attribute_json(attribute: &Attribute) -> Value {
+    json!({"name": attribute.name, "value": attribute.value})
+}

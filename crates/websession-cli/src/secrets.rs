@@ -1,0 +1,215 @@
+//! Loading signing secrets from environment variables, files and arguments, in command-line
+//! order. Secret bytes never reach output: errors and reports name only where a secret came
+//! from.
+
+use std::convert::Infallible;
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+use clap::ArgMatches;
+
+use crate::cli::SecretArgs;
+use crate::error::CliError;
+
+/// One secret with a description of its origin, such as "environment variable KEYS, entry 2".
+pub struct Secret {
+    bytes: Vec<u8>,
+    origin: String,
+}
+
+impl Secret {
+    /// Returns the secret bytes, for the HMAC key only.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Returns where the secret came from, safe to print.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Secret")
+            .field("bytes", &"[redacted]")
+            .field("origin", &self.origin)
+            .finish()
+    }
+}
+
+/// A secret given with `--secret`, kept out of `Debug` output.
+#[derive(Clone)]
+pub struct SecretText(String);
+
+impl FromStr for SecretText {
+    type Err = Infallible;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Ok(Self(text.to_owned()))
+    }
+}
+
+impl fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretText([redacted])")
+    }
+}
+
+/// Where one group of secrets comes from.
+enum Source<'a> {
+    Env(&'a str),
+    File(&'a Path),
+    Argument(usize, &'a SecretText),
+}
+
+/// Loads every secret named by `args`, in the order their options appear on the command
+/// line (`matches` are the matches of the subcommand, which record that order).
+///
+/// Prints a warning on standard error for each `--secret`, whose value other users of the
+/// machine can read in the process list.
+///
+/// # Errors
+///
+/// A missing or non-UTF-8 variable, an empty entry in a variable, an unreadable file, a file
+/// without secrets, or an empty `--secret`.
+pub fn load(args: &SecretArgs, matches: &ArgMatches) -> Result<Vec<Secret>, CliError> {
+    let mut sources: Vec<(usize, Source<'_>)> = Vec::new();
+    let indices = |id: &str| -> Vec<usize> {
+        matches
+            .indices_of(id)
+            .map(Iterator::collect)
+            .unwrap_or_default()
+    };
+    for (index, name) in indices("secret_env").into_iter().zip(&args.secret_env) {
+        sources.push((index, Source::Env(name)));
+    }
+    for (index, path) in indices("secret_file").into_iter().zip(&args.secret_file) {
+        sources.push((index, Source::File(path)));
+    }
+    let values = indices("secret_value").into_iter().zip(&args.secret_value);
+    for (position, (index, value)) in values.enumerate() {
+        sources.push((index, Source::Argument(position + 1, value)));
+    }
+    sources.sort_by_key(|(index, _)| *index);
+
+    let mut secrets = Vec::new();
+    for (_, source) in sources {
+        match source {
+            Source::Env(name) => secrets.extend(from_env(name)?),
+            Source::File(path) => secrets.extend(from_file(path)?),
+            Source::Argument(position, value) => secrets.push(from_argument(position, value)?),
+        }
+    }
+    Ok(secrets)
+}
+
+fn from_env(name: &str) -> Result<Vec<Secret>, CliError> {
+    let text = std::env::var(name).map_err(|error| match error {
+        std::env::VarError::NotPresent => CliError::SecretEnvMissing {
+            name: name.to_owned(),
+        },
+        std::env::VarError::NotUnicode(_) => CliError::SecretEnvNotUnicode {
+            name: name.to_owned(),
+        },
+    })?;
+
+    // Commas separate secrets, so a secret that contains a comma must come from a file.
+    let mut secrets = Vec::new();
+    for (position, entry) in text.split(',').enumerate() {
+        let entry_number = position + 1;
+        if entry.is_empty() {
+            return Err(CliError::EmptySecretInEnv {
+                name: name.to_owned(),
+                entry: entry_number,
+            });
+        }
+        secrets.push(Secret {
+            bytes: entry.as_bytes().to_vec(),
+            origin: format!("environment variable {name}, entry {entry_number}"),
+        });
+    }
+    Ok(secrets)
+}
+
+fn from_file(path: &Path) -> Result<Vec<Secret>, CliError> {
+    let contents = std::fs::read(path).map_err(|source| CliError::ReadSecretFile {
+        path: path.to_owned(),
+        source,
+    })?;
+
+    let mut secrets = Vec::new();
+    for (position, line) in contents.split(|&byte| byte == b'\n').enumerate() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            continue;
+        }
+        secrets.push(Secret {
+            bytes: line.to_vec(),
+            origin: format!("file {}, line {}", path.display(), position + 1),
+        });
+    }
+    if secrets.is_empty() {
+        return Err(CliError::EmptySecretFile {
+            path: path.to_owned(),
+        });
+    }
+    Ok(secrets)
+}
+
+fn from_argument(position: usize, value: &SecretText) -> Result<Secret, CliError> {
+    if value.0.is_empty() {
+        return Err(CliError::EmptySecretArgument);
+    }
+    crate::output::warn(
+        "--secret puts the secret on the command line, where other users of this machine \
+         can read it; prefer --secret-env NAME or --secret-file PATH",
+    );
+    Ok(Secret {
+        bytes: value.0.as_bytes().to_vec(),
+        origin: format!("--secret argument {position}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_secret_bytes() {
+        let secret = Secret {
+            bytes: b"hunter2-very-secret".to_vec(),
+            origin: "file keys, line 1".into(),
+        };
+        let text = format!("{secret:?}");
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(text.contains("file keys, line 1"), "{text}");
+
+        let argument: SecretText = "hunter2-very-secret".parse().unwrap();
+        assert!(!format!("{argument:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn file_lines_become_secrets() {
+        let dir = std::env::temp_dir().join(format!("websession-cli-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("secrets.txt");
+        std::fs::write(&path, "new\r\n\nold\n").unwrap();
+
+        let secrets = from_file(&path).unwrap();
+        let bytes: Vec<&[u8]> = secrets.iter().map(Secret::bytes).collect();
+        assert_eq!(bytes, [b"new".as_slice(), b"old".as_slice()]);
+        assert_eq!(
+            secrets[1].origin(),
+            format!("file {}, line 3", path.display())
+        );
+
+        std::fs::write(&path, "\n\n").unwrap();
+        assert!(matches!(
+            from_file(&path),
+            Err(CliError::EmptySecretFile { .. })
+        ));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
