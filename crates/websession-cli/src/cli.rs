@@ -24,7 +24,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// How secrets are numbered, shown after the options of each command.
+/// Numbering of secrets, shown after the options of each command.
 const SECRETS_HELP: &str = "Secrets are numbered from 1 in the order their options appear on the \
 command line. Secret 1 signs; every secret verifies, so older secrets can stay after a new one \
 during a rotation. Secrets are never printed.";
@@ -95,14 +95,14 @@ pub struct InputArgs {
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
 
-    /// What COOKIE is. auto reads a Set-Cookie header when a known attribute such as
+    /// Kind of COOKIE. auto reads a Set-Cookie header when a known attribute such as
     /// Path follows the first pair, a bare value when COOKIE has only base64 characters,
     /// %, . and padding =, and a Cookie header otherwise.
     #[arg(long, value_enum, default_value_t = InputType::Auto, value_name = "TYPE")]
     pub input_type: InputType,
 
     /// Text encoding of the JSON inside the payload. utf8 (Remix, React Router) reads
-    /// bytes that are not UTF-8 as Latin-1, so solid-start cookies decode too; latin1
+    /// bytes that are not UTF-8 as Latin-1, so solid-start cookies decode too. latin1
     /// reads every byte as one character, as solid-start 0.2 does.
     #[arg(long, value_enum, default_value_t = Encoding::Utf8)]
     pub encoding: Encoding,
@@ -110,8 +110,9 @@ pub struct InputArgs {
 
 /// Where secrets come from, shared by every command.
 ///
-/// Secrets are taken in the order the options appear on the command line; the first one is
-/// the signing secret, the others only verify (older secrets kept during a rotation).
+/// Secrets are taken in the order the options appear on the command line. The first one is
+/// the signing secret, and the others only verify, such as older secrets kept during a
+/// rotation.
 #[derive(Args)]
 pub struct SecretArgs {
     /// Read secrets from the environment variable NAME: one secret, or several separated by
@@ -150,7 +151,7 @@ pub struct SignArgs {
     #[arg(long, value_name = "DOMAIN")]
     pub domain: Option<String>,
 
-    /// Max-Age attribute in seconds; zero or a negative number tells the browser to delete
+    /// Max-Age attribute in seconds; zero or a negative number makes the browser to delete
     /// the cookie. Default: none, a cookie that lasts until the browser closes.
     #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
     pub max_age: Option<i64>,
@@ -186,7 +187,7 @@ pub struct SignArgs {
     #[arg(long, value_enum, default_value_t = Encoding::Utf8)]
     pub encoding: Encoding,
 
-    /// What to print: set-cookie, the full Set-Cookie value with attributes, or
+    /// Output form: set-cookie, the full Set-Cookie value with attributes, or
     /// cookie, only the name=value pair that a Cookie request header (curl -b) takes.
     #[arg(long = "as", value_enum, default_value_t = SignOutput::SetCookie, value_name = "FORM")]
     pub output: SignOutput,
@@ -211,7 +212,7 @@ pub enum ColorWhen {
     Never,
 }
 
-/// What the cookie argument is.
+/// Kind of the cookie argument.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum InputType {
     /// Decide from the text.

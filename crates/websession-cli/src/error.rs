@@ -1,5 +1,5 @@
 //! Errors of the tool. Each one ends the run with exit status 2 and a one-line message that
-//! names the input and the fix; none of them carries a secret.
+//! names the input and the fix. No message contains a secret.
 
 use std::io;
 use std::path::PathBuf;
@@ -10,10 +10,10 @@ use websession::{ConfigError, SerializeError};
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     /// Nothing to read: no argument and no data on standard input.
-    #[error("no {what} given: pass it as an argument, or pipe it on standard input")]
+    #[error("no {input_name} given: pass it as an argument, or pipe it on standard input")]
     NoInput {
-        /// What was expected, such as "cookie".
-        what: &'static str,
+        /// Name of the expected input, such as "cookie".
+        input_name: &'static str,
     },
     /// Standard input could not be read.
     #[error("cannot read standard input: {source}")]
@@ -23,10 +23,10 @@ pub enum CliError {
         source: io::Error,
     },
     /// Standard input is not UTF-8 text.
-    #[error("standard input is not UTF-8 text: give the {what} as text")]
+    #[error("standard input is not UTF-8 text: give the {input_name} as text")]
     StdinNotUtf8 {
-        /// What was expected, such as "cookie".
-        what: &'static str,
+        /// Name of the expected input, such as "cookie".
+        input_name: &'static str,
     },
     /// The input has neither a `name=value` pair nor the shape of a cookie value.
     #[error(
@@ -176,7 +176,7 @@ pub enum CliError {
     Serialize(SerializeError),
 }
 
-/// Longest stretch of user input that an error message quotes.
+/// Maximum number of characters of user input that an error message quotes.
 const QUOTED_MAX_CHARS: usize = 60;
 
 /// Returns `text` cut to [`QUOTED_MAX_CHARS`] characters, with `...` when it was cut.

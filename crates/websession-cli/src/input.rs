@@ -54,7 +54,7 @@ pub struct Attribute {
 /// The cookie found in the input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FoundCookie {
-    /// Where it was found.
+    /// Kind of text it was found in.
     pub source: Source,
     /// The cookie name; `None` for a bare value without `--name`.
     pub name: Option<String>,
@@ -71,28 +71,28 @@ pub struct FoundCookie {
 ///
 /// [`CliError::NoInput`] when nothing is given (or standard input is a terminal), and the
 /// read errors of standard input.
-pub fn read_argument(argument: Option<&str>, what: &'static str) -> Result<String, CliError> {
+pub fn read_argument(argument: Option<&str>, input_name: &'static str) -> Result<String, CliError> {
     let text = match argument {
         Some(text) if text != "-" => text.to_owned(),
-        _ => read_stdin(what)?,
+        _ => read_stdin(input_name)?,
     };
     let text = text.trim();
     if text.is_empty() {
-        return Err(CliError::NoInput { what });
+        return Err(CliError::NoInput { input_name });
     }
     Ok(text.to_owned())
 }
 
-fn read_stdin(what: &'static str) -> Result<String, CliError> {
+fn read_stdin(input_name: &'static str) -> Result<String, CliError> {
     let mut stdin = std::io::stdin();
     if stdin.is_terminal() {
-        return Err(CliError::NoInput { what });
+        return Err(CliError::NoInput { input_name });
     }
     let mut bytes = Vec::new();
     stdin
         .read_to_end(&mut bytes)
         .map_err(|source| CliError::ReadStdin { source })?;
-    String::from_utf8(bytes).map_err(|_| CliError::StdinNotUtf8 { what })
+    String::from_utf8(bytes).map_err(|_| CliError::StdinNotUtf8 { input_name })
 }
 
 /// Finds the cookie to inspect in `text`, as `args` describe it.
@@ -153,9 +153,13 @@ fn guess_type(text: &str, name_given: bool) -> InputType {
     }
 }
 
-/// Returns `true` for text shaped like a cookie value written by the session libraries:
-/// base64 characters, `%` escapes and a `.` before the signature, optionally in double
-/// quotes, where every `=` is padding (followed by `=`, `.` or the end).
+/// Returns `true` for text shaped like a cookie value written by the session libraries.
+/// Such text has base64 characters, `%` escapes and a `.` before the signature, optionally
+/// in double quotes. Every `=` is padding: one or two at the end of a `.`-separated part
+/// whose length is a multiple of 4.
+///
+/// A pair such as `s=` (a deleted cookie) fails the length test and reads as a pair, but
+/// `abcdefg=` passes; `--name` or `--input-type` settle such cases.
 fn looks_like_value(text: &str) -> bool {
     let text = text
         .strip_prefix('"')
@@ -165,12 +169,11 @@ fn looks_like_value(text: &str) -> bool {
     if text.is_empty() || !text.chars().all(allowed) {
         return false;
     }
-    let bytes = text.as_bytes();
-    bytes
-        .iter()
-        .enumerate()
-        .filter(|(_, &byte)| byte == b'=')
-        .all(|(index, _)| matches!(bytes.get(index + 1), None | Some(b'=' | b'.')))
+    text.split('.').all(|part| {
+        let unpadded = part.trim_end_matches('=');
+        let padding = part.len() - unpadded.len();
+        !unpadded.contains('=') && (padding == 0 || (padding <= 2 && part.len() % 4 == 0))
+    })
 }
 
 fn parse_cookie_header(text: &str, name: Option<&str>) -> Result<FoundCookie, CliError> {
@@ -296,6 +299,14 @@ mod tests {
             assert_eq!(found.raw_value, value);
             assert_eq!(found.name, None);
         }
+    }
+
+    #[test]
+    fn deleted_cookie_pair_is_not_a_value() {
+        let found = auto("s=").unwrap();
+        assert_eq!(found.source, Source::CookieHeader);
+        assert_eq!(found.name.as_deref(), Some("s"));
+        assert_eq!(found.raw_value, "");
     }
 
     #[test]

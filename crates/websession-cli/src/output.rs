@@ -95,8 +95,8 @@ fn write_stderr(prefix: &str, style: Style, message: &str) {
     ignore_write_error(io::stderr().lock().write_all(line.as_bytes()));
 }
 
-/// Drops a write error: when standard output or error is gone, no one can read a report of
-/// it, and the exit status still tells the result.
+/// Drops a write error. When standard output or error is closed, no one can read a report
+/// of the failure, and the exit status still carries the result.
 fn ignore_write_error(result: io::Result<()>) {
     let _ = result;
 }

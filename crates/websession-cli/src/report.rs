@@ -1,4 +1,4 @@
-//! What a cookie carries and whether it verifies, as `decode` and `verify` report it.
+//! The report of `decode` and `verify`: the data a cookie carries and its signature status.
 
 use serde_json::{json, Value};
 use websession::{inspect_value, Cookie, PayloadEncoding, Signature};
@@ -11,7 +11,7 @@ use crate::secrets::Secret;
 /// name gives the same result.
 const VERIFY_NAME: &str = "v";
 
-/// How the signature of a cookie checked out.
+/// Result of checking a cookie's signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Status {
     /// The value is empty: a deleted cookie or an empty session.
@@ -24,7 +24,7 @@ pub enum Status {
     Verified {
         /// Position of the secret, from 1.
         number: usize,
-        /// Where that secret came from.
+        /// Origin of that secret, safe to print.
         origin: String,
     },
     /// No secret verifies the value.

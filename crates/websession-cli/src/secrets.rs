@@ -57,7 +57,7 @@ impl fmt::Debug for SecretText {
     }
 }
 
-/// Where one group of secrets comes from.
+/// Origin of one group of secrets.
 enum Source<'a> {
     Env(&'a str),
     File(&'a Path),

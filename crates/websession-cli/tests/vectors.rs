@@ -2,8 +2,8 @@
 //! solid-start 0.2, read from the vector files at test time.
 //!
 //! The tool reads cookies with the library, so each result is compared with the library's
-//! own; where the library matches the JavaScript result, the tool must match it too, and
-//! each implementation must have enough such cases for the comparison to mean something.
+//! own. Where the library matches the JavaScript result, the tool must match it too. Each
+//! implementation must have enough such cases for the comparison to mean something.
 
 mod support;
 
@@ -11,12 +11,13 @@ use serde_json::{json, Value};
 use support::{args, js_text, options_to_sign, run, secrets_of, value_of, Profile, SecretSource};
 use websession::{Cookie, CookieOptions};
 
-/// Fewest cases per implementation on which the tool must reproduce the JavaScript result.
+/// Minimum number of cases per implementation where the tool reproduces the JavaScript
+/// result.
 const MIN_AGREEING_CASES: usize = 20;
 
-/// What a server reads from a cookie according to the tool's `decode --json` output:
-/// `Some(None)` for an absent or rejected cookie, `Some(Some(value))` otherwise, and `None`
-/// when the tool rejects the input itself (invalid percent-encoding).
+/// Returns the value a server reads from a cookie, derived from the tool's `decode --json`
+/// output: `Some(None)` for an absent or rejected cookie, `Some(Some(value))` otherwise.
+/// Returns `None` when the tool rejects the input itself (invalid percent-encoding).
 fn server_view(run: &support::Run, has_secrets: bool) -> Option<Option<Value>> {
     if run.status == 2 {
         if run.stderr.contains("invalid percent-encoding") {
@@ -193,8 +194,8 @@ fn check_decode_of_set_cookie(
     source: &SecretSource,
     value: &Value,
 ) {
-    // Without attributes a Set-Cookie value looks like a name=value pair, so it gets the
-    // header name that tells them apart.
+    // Without attributes a Set-Cookie value looks like a name=value pair, so the header
+    // name goes in front to mark it.
     let mut command = args(&["decode", "--json"]);
     command.extend(source.args.iter().cloned());
     if set_cookie.contains("; ") {

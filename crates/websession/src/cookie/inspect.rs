@@ -9,8 +9,8 @@ use super::payload::{self, PayloadEncoding};
 ///
 /// A signed cookie is readable by anyone who has it: the payload is base64 of JSON text, not
 /// encrypted. This type shows that payload and the signature text as a debugging tool would.
-/// Nothing in it says that the value is authentic; only [`Cookie::parse_fields`] with the
-/// secrets can tell that.
+/// Nothing in it shows that the value is authentic, because only [`Cookie::parse_fields`]
+/// with the secrets can check that.
 ///
 /// [`Cookie::parse_fields`]: crate::Cookie::parse_fields
 #[derive(Debug, Clone, PartialEq)]

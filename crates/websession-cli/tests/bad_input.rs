@@ -1,0 +1,230 @@
+//! Bad input gives exit status 2 and a one-line error that names the input and the fix,
+//! never a panic or a backtrace.
+
+mod support;
+
+use support::{args, run, temp_path, Run};
+
+/// A cookie signed with the secret "s3cr3t", as Remix 2 writes it.
+const SIGNED: &str =
+    "__session=eyJ1c2VyIjoiYWxpY2UifQ%3D%3D.ErTWUeBXXcNTMWFqdf1XfJBByaJ9LzfS%2Bf0tjIJPiXU";
+
+fn secret_env() -> Vec<(String, String)> {
+    vec![("WS_TEST_SECRETS".to_owned(), "s3cr3t".to_owned())]
+}
+
+/// Checks exit status 2 and one error line containing every part of `expected`.
+fn assert_usage_error(result: &Run, expected: &[&str]) {
+    assert_eq!(result.status, 2, "{result:?}");
+    assert_eq!(result.stdout, "", "{result:?}");
+    let lines: Vec<&str> = result.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{result:?}");
+    assert!(lines[0].starts_with("error: "), "{result:?}");
+    for part in expected {
+        assert!(lines[0].contains(part), "missing {part:?} in {result:?}");
+    }
+    assert!(!result.stderr.contains("panicked"), "{result:?}");
+    assert!(!result.stderr.contains("RUST_BACKTRACE"), "{result:?}");
+}
+
+#[test]
+fn text_without_cookie_rejected() {
+    for command in ["decode", "verify"] {
+        let mut arguments = args(&[command, "--secret-env", "WS_TEST_SECRETS"]);
+        arguments.push("hello world".to_owned());
+        let result = run(&arguments, None, &secret_env());
+        assert_usage_error(
+            &result,
+            &["\"hello world\" is not a cookie", "give a Cookie header"],
+        );
+    }
+}
+
+#[test]
+fn invalid_percent_encoding_rejected() {
+    let header =
+        "__session=eyJ1c2VyIjoiYWxpY2UifQ%3D%3.ErTWUeBXXcNTMWFqdf1XfJBByaJ9LzfS%2Bf0tjIJPiXU";
+    for command in ["decode", "verify"] {
+        let arguments = args(&[command, "--secret-env", "WS_TEST_SECRETS", header]);
+        let result = run(&arguments, None, &secret_env());
+        assert_usage_error(
+            &result,
+            &[
+                "cookie \"__session\" has invalid percent-encoding",
+                "eyJ1c2VyIjoiYWxpY2UifQ%3D%3.",
+                "copy the value again in full",
+            ],
+        );
+    }
+}
+
+#[test]
+fn invalid_json_for_sign_rejected() {
+    let result = run(&args(&["sign", "{user: alice}"]), None, &[]);
+    assert_usage_error(
+        &result,
+        &["invalid JSON data \"{user: alice}\"", "line 1 column 2"],
+    );
+
+    let result = run(&args(&["sign"]), Some("[1, 2"), &[]);
+    assert_usage_error(
+        &result,
+        &["invalid JSON data \"[1, 2\"", "give one JSON value"],
+    );
+}
+
+#[test]
+fn missing_secret_file_rejected() {
+    let path = temp_path("missing");
+    let arguments = vec![
+        "decode".to_owned(),
+        "--secret-file".to_owned(),
+        path.display().to_string(),
+        SIGNED.to_owned(),
+    ];
+    let result = run(&arguments, None, &[]);
+    assert_usage_error(
+        &result,
+        &[
+            &format!("cannot read secret file {}", path.display()),
+            "check the path given to --secret-file",
+        ],
+    );
+}
+
+#[test]
+fn empty_secret_file_rejected() {
+    let path = temp_path("empty");
+    std::fs::write(&path, "\n\n").unwrap();
+    let arguments = vec![
+        "verify".to_owned(),
+        "--secret-file".to_owned(),
+        path.display().to_string(),
+        SIGNED.to_owned(),
+    ];
+    let result = run(&arguments, None, &[]);
+    std::fs::remove_file(&path).unwrap();
+    assert_usage_error(&result, &["has no secrets", "one secret per line"]);
+}
+
+#[test]
+fn missing_secret_variable_rejected() {
+    let arguments = args(&["verify", "--secret-env", "WS_TEST_UNSET_VARIABLE", SIGNED]);
+    let result = run(&arguments, None, &[]);
+    assert_usage_error(
+        &result,
+        &["environment variable WS_TEST_UNSET_VARIABLE", "is not set"],
+    );
+}
+
+#[test]
+fn empty_entry_in_secret_variable_rejected() {
+    let envs = vec![("WS_TEST_SECRETS".to_owned(), "s3cr3t,".to_owned())];
+    let arguments = args(&["verify", "--secret-env", "WS_TEST_SECRETS", SIGNED]);
+    let result = run(&arguments, None, &envs);
+    assert_usage_error(
+        &result,
+        &["empty secret at entry 2", "remove the extra comma"],
+    );
+}
+
+#[test]
+fn verify_without_secrets_rejected() {
+    let result = run(&args(&["verify", SIGNED]), None, &[]);
+    assert_usage_error(
+        &result,
+        &["verify needs at least one secret", "--secret-env"],
+    );
+}
+
+#[test]
+fn several_cookies_without_name_rejected() {
+    let header = format!("theme=dark; {SIGNED}");
+    let result = run(&args(&["decode", &header]), None, &[]);
+    assert_usage_error(
+        &result,
+        &["several cookies (theme, __session)", "--name NAME"],
+    );
+
+    let result = run(&args(&["decode", "--name", "session", &header]), None, &[]);
+    assert_usage_error(
+        &result,
+        &["cookie \"session\" is not in the input", "theme, __session"],
+    );
+}
+
+#[test]
+fn empty_input_rejected() {
+    let result = run(&args(&["decode"]), Some("  \n"), &[]);
+    assert_usage_error(&result, &["no cookie given", "standard input"]);
+
+    let result = run(&args(&["sign", "-"]), Some(""), &[]);
+    assert_usage_error(&result, &["no JSON data given"]);
+}
+
+#[test]
+fn non_utf8_standard_input_rejected() {
+    let mut command = assert_cmd::cargo::cargo_bin_cmd!("websession");
+    command
+        .arg("decode")
+        .write_stdin(b"__session=\xff\xfe".as_slice());
+    let output = command.output().unwrap();
+    let result = Run {
+        status: output.status.code().unwrap(),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    };
+    assert_usage_error(&result, &["standard input is not UTF-8"]);
+}
+
+#[test]
+fn invalid_sign_options_rejected() {
+    let cases: [(&[&str], &[&str]); 6] = [
+        (
+            &["--name", "bad name"],
+            &["invalid cookie name \"bad name\""],
+        ),
+        (
+            &["--same-site", "none"],
+            &["--same-site none without --secure", "add --secure"],
+        ),
+        (
+            &["--name", "__Host-s", "--path", "/app", "--secure"],
+            &["__Host- prefix", "--path / and no --domain"],
+        ),
+        (
+            &["--expires", "tomorrow"],
+            &["invalid --expires value \"tomorrow\"", "HTTP date"],
+        ),
+        (&["--expires", "253402300800"], &["after the year 9999"]),
+        (&["--domain", "exa mple.com"], &["invalid cookie domain"]),
+    ];
+    for (options, expected) in cases {
+        let mut arguments = args(&["sign"]);
+        arguments.extend(args(options));
+        arguments.push("{}".to_owned());
+        let result = run(&arguments, None, &[]);
+        assert_usage_error(&result, expected);
+    }
+}
+
+#[test]
+fn latin1_sign_rejects_wide_characters() {
+    let result = run(
+        &args(&["sign", "--encoding", "latin1", r#"{"city":"東京"}"#]),
+        None,
+        &[],
+    );
+    assert_usage_error(
+        &result,
+        &["'東' (U+6771)", "--encoding latin1", "use --encoding utf8"],
+    );
+}
+
+#[test]
+fn unknown_option_is_a_usage_error() {
+    let result = run(&args(&["decode", "--max-age", "5", SIGNED]), None, &[]);
+    assert_eq!(result.status, 2, "{result:?}");
+    assert!(result.stderr.starts_with("error: "), "{result:?}");
+    assert!(!result.stderr.contains("panicked"), "{result:?}");
+}

@@ -1,0 +1,395 @@
+//! The commands on hand-made cookies: human and JSON output, secret rotation, flash
+//! entries, colour, help text, and secrets that never reach the output.
+
+mod support;
+
+use serde_json::json;
+use support::{args, run, temp_path};
+
+/// A cookie signed with the secret "s3cr3t", as Remix 2 writes it.
+const SIGNED: &str =
+    "__session=eyJ1c2VyIjoiYWxpY2UifQ%3D%3D.ErTWUeBXXcNTMWFqdf1XfJBByaJ9LzfS%2Bf0tjIJPiXU";
+
+fn env(name: &str, value: &str) -> Vec<(String, String)> {
+    vec![(name.to_owned(), value.to_owned())]
+}
+
+#[test]
+fn decode_without_secrets_labels_data_unverified() {
+    let result = run(&args(&["decode", SIGNED]), None, &[]);
+    assert_eq!(result.status, 0, "{result:?}");
+    assert_eq!(
+        result.stdout,
+        "cookie      __session\n\
+         source      Cookie header\n\
+         signature   present but not checked: no secrets given (pass --secret-env or \
+         --secret-file)\n\
+         data        UNVERIFIED: no secrets given, so anyone could have written it\n\
+         {\n  \"user\": \"alice\"\n}\n"
+    );
+}
+
+#[test]
+fn decode_set_cookie_lists_attributes() {
+    let set_cookie = format!("{SIGNED}; Max-Age=3600; Path=/; HttpOnly; SameSite=Lax");
+    let arguments = args(&["decode", "--json", "--secret-env", "KEYS", &set_cookie]);
+    let result = run(&arguments, None, &env("KEYS", "s3cr3t"));
+    assert_eq!(result.status, 0, "{result:?}");
+    assert_eq!(
+        result.json(),
+        json!({
+            "name": "__session",
+            "source": "set-cookie",
+            "value": "eyJ1c2VyIjoiYWxpY2UifQ==.ErTWUeBXXcNTMWFqdf1XfJBByaJ9LzfS+f0tjIJPiXU",
+            "status": "verified",
+            "verified": true,
+            "secret_number": 1,
+            "signing_secret": true,
+            "secrets_given": 1,
+            "data_decoded": true,
+            "data": {"user": "alice"},
+            "flash": [],
+            "attributes": [
+                {"name": "Max-Age", "value": "3600"},
+                {"name": "Path", "value": "/"},
+                {"name": "HttpOnly", "value": null},
+                {"name": "SameSite", "value": "Lax"},
+            ],
+        })
+    );
+}
+
+#[test]
+fn rotation_reports_older_secret() {
+    let arguments = args(&["verify", "--secret-env", "KEYS", SIGNED]);
+    let result = run(&arguments, None, &env("KEYS", "new-secret,s3cr3t"));
+    assert_eq!(result.status, 0, "{result:?}");
+    assert_eq!(
+        result.stdout,
+        "verified: cookie \"__session\" verifies with secret 2 of 2 (environment variable \
+         KEYS, entry 2), an older secret, so the next commit signs it again with secret 1\n"
+    );
+}
+
+#[test]
+fn secrets_numbered_in_command_line_order() {
+    let path = temp_path("order");
+    std::fs::write(&path, "s3cr3t\n").unwrap();
+    let arguments = vec![
+        "verify".to_owned(),
+        "--json".to_owned(),
+        "--secret-file".to_owned(),
+        path.display().to_string(),
+        "--secret-env".to_owned(),
+        "KEYS".to_owned(),
+        SIGNED.to_owned(),
+    ];
+    let result = run(&arguments, None, &env("KEYS", "other"));
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(result.status, 0, "{result:?}");
+    let report = result.json();
+    assert_eq!(report["secret_number"], 1, "the file came first: {report}");
+    assert_eq!(report["secrets_given"], 2);
+}
+
+#[test]
+fn verify_wrong_secret_exits_one() {
+    let arguments = args(&["verify", "--secret-env", "KEYS", SIGNED]);
+    let result = run(&arguments, None, &env("KEYS", "wrong"));
+    assert_eq!(result.status, 1, "{result:?}");
+    assert_eq!(
+        result.stdout,
+        "not valid: cookie \"__session\" does not verify with any of the 1 secret given\n"
+    );
+
+    let arguments = args(&["verify", "--json", "--secret-env", "KEYS", SIGNED]);
+    let result = run(&arguments, None, &env("KEYS", "wrong"));
+    assert_eq!(result.status, 1, "{result:?}");
+    assert_eq!(result.json()["status"], "invalid");
+    assert_eq!(result.json()["verified"], false);
+}
+
+#[test]
+fn verify_unsigned_and_empty_exit_one() {
+    let cases = [
+        (
+            "s=eyJ1c2VyIjoiYWxpY2UifQ%3D%3D",
+            "not valid: cookie \"s\" is unsigned\n",
+        ),
+        ("s=", "not valid: cookie \"s\" is empty\n"),
+    ];
+    for (cookie, expected) in cases {
+        let arguments = args(&["verify", "--secret-env", "KEYS", cookie]);
+        let result = run(&arguments, None, &env("KEYS", "s3cr3t"));
+        assert_eq!(result.status, 1, "{result:?}");
+        assert_eq!(result.stdout, expected);
+    }
+}
+
+#[test]
+fn sign_then_decode_marks_flash_entries() {
+    let data = r#"{"user":"alice","__flash_notice__":"Saved"}"#;
+    let signed = run(
+        &args(&["sign", "--secret-env", "KEYS", "--as", "cookie", data]),
+        None,
+        &env("KEYS", "s3cr3t"),
+    );
+    assert_eq!(signed.status, 0, "{signed:?}");
+    assert_eq!(signed.stderr, "");
+    let pair = signed.stdout.trim_end();
+
+    let decoded = run(
+        &args(&["decode", "--secret-env", "KEYS", pair]),
+        None,
+        &env("KEYS", "s3cr3t"),
+    );
+    assert_eq!(decoded.status, 0, "{decoded:?}");
+    assert!(
+        decoded
+            .stdout
+            .ends_with("flash       notice (each removed when the server reads it)\n"),
+        "{decoded:?}"
+    );
+    let json = run(
+        &args(&["decode", "--json", "--secret-env", "KEYS", pair]),
+        None,
+        &env("KEYS", "s3cr3t"),
+    );
+    assert_eq!(json.json()["flash"], json!(["notice"]));
+}
+
+#[test]
+fn sign_writes_every_option() {
+    let arguments = args(&[
+        "sign",
+        "--name",
+        "__Host-s",
+        "--secret-env",
+        "KEYS",
+        "--max-age=-1",
+        "--expires",
+        "1700086400",
+        "--http-only",
+        "--secure",
+        "--partitioned",
+        "--same-site",
+        "strict",
+        "--priority",
+        "high",
+        "1",
+    ]);
+    let result = run(&arguments, None, &env("KEYS", "s3cr3t"));
+    assert_eq!(result.status, 0, "{result:?}");
+    let set_cookie = result.stdout.trim_end();
+    assert!(set_cookie.starts_with("__Host-s=MQ%3D%3D."), "{set_cookie}");
+    assert!(
+        set_cookie.ends_with(
+            "; Max-Age=-1; Path=/; Expires=Wed, 15 Nov 2023 22:13:20 GMT; HttpOnly; Secure; \
+             Partitioned; Priority=High; SameSite=Strict"
+        ),
+        "{set_cookie}"
+    );
+
+    let json = run(
+        &args(&[
+            "sign",
+            "--json",
+            "--domain",
+            "example.com",
+            "--same-site",
+            "omit",
+            "{}",
+        ]),
+        None,
+        &[],
+    );
+    assert_eq!(
+        json.json(),
+        json!({
+            "name": "__session",
+            "set_cookie": "__session=e30%3D; Domain=example.com; Path=/",
+            "cookie": "__session=e30%3D",
+            "signed": false,
+            "length": 44,
+        })
+    );
+    assert!(
+        json.stderr.contains("warning: no secrets given"),
+        "{json:?}"
+    );
+}
+
+#[test]
+fn sign_reads_solid_start_latin1() {
+    let result = run(
+        &args(&[
+            "sign",
+            "--encoding",
+            "latin1",
+            "--same-site",
+            "omit",
+            r#"{"msg":"é"}"#,
+        ]),
+        None,
+        &[],
+    );
+    assert_eq!(result.stdout, "__session=eyJtc2ciOiLpIn0%3D; Path=/\n");
+}
+
+#[test]
+fn secrets_never_printed() {
+    let secret = "hunter2-do-not-print-me";
+    let path = temp_path("private");
+    std::fs::write(&path, format!("{secret}\n")).unwrap();
+    let file = path.display().to_string();
+    let signed = run(
+        &args(&[
+            "sign",
+            "--secret-file",
+            &file,
+            "--as",
+            "cookie",
+            r#"{"a":1}"#,
+        ]),
+        None,
+        &[],
+    );
+    let pair = signed.stdout.trim_end().to_owned();
+
+    let runs = [
+        signed,
+        run(&args(&["decode", "--secret-file", &file, &pair]), None, &[]),
+        run(
+            &args(&["decode", "--json", "--secret-file", &file, &pair]),
+            None,
+            &[],
+        ),
+        run(
+            &args(&["verify", "--secret-env", "KEYS", &pair]),
+            None,
+            &env("KEYS", secret),
+        ),
+        run(&args(&["verify", "--secret", secret, &pair]), None, &[]),
+        run(
+            &args(&["verify", "--secret", secret, "not a cookie"]),
+            None,
+            &[],
+        ),
+        run(
+            &args(&["verify", "--secret-env", "KEYS", &pair]),
+            None,
+            &env("KEYS", "x,,y"),
+        ),
+        run(&args(&["sign", "--secret", secret, "{bad"]), None, &[]),
+    ];
+    std::fs::remove_file(&path).unwrap();
+    for result in runs {
+        assert!(!result.stdout.contains(secret), "{result:?}");
+        assert!(!result.stderr.contains(secret), "{result:?}");
+        assert!(!result.stderr.contains("hunter2"), "{result:?}");
+    }
+}
+
+#[test]
+fn secret_argument_prints_warning() {
+    let result = run(&args(&["verify", "--secret", "s3cr3t", SIGNED]), None, &[]);
+    assert_eq!(result.status, 0, "{result:?}");
+    assert_eq!(
+        result.stderr,
+        "warning: --secret puts the secret on the command line, where other users of this \
+         machine can read it; prefer --secret-env NAME or --secret-file PATH\n"
+    );
+}
+
+#[test]
+fn colour_only_when_asked_or_on_terminal() {
+    let plain = run(&args(&["decode", SIGNED]), None, &[]);
+    assert!(!plain.stdout.contains('\u{1b}'), "{plain:?}");
+
+    let coloured = run(&args(&["--color", "always", "decode", SIGNED]), None, &[]);
+    assert!(coloured.stdout.contains("\u{1b}["), "{coloured:?}");
+
+    let json = run(
+        &args(&["decode", "--color", "always", "--json", SIGNED]),
+        None,
+        &[],
+    );
+    assert!(!json.stdout.contains('\u{1b}'), "{json:?}");
+}
+
+#[test]
+fn control_characters_in_data_escaped() {
+    // {"x":"\u001b[2J\u009b"} in base64: an escape sequence that would clear a terminal.
+    let data = r#"{"x":"\u001b[2J\u009b"}"#;
+    let signed = run(&args(&["sign", "--as", "cookie", data]), None, &[]);
+    let pair = signed.stdout.trim_end();
+    for arguments in [args(&["decode", pair]), args(&["decode", "--json", pair])] {
+        let result = run(&arguments, None, &[]);
+        assert_eq!(result.status, 0, "{result:?}");
+        assert!(!result.stdout.contains('\u{1b}'), "{result:?}");
+        assert!(!result.stdout.contains('\u{9b}'), "{result:?}");
+        assert!(result.stdout.contains("\\u001b[2J\\u009b"), "{result:?}");
+    }
+}
+
+#[test]
+fn cookie_from_standard_input() {
+    let result = run(
+        &args(&["decode", "--json"]),
+        Some(&format!("Cookie: {SIGNED}\n")),
+        &[],
+    );
+    assert_eq!(result.status, 0, "{result:?}");
+    assert_eq!(result.json()["data"], json!({"user": "alice"}));
+    assert_eq!(result.json()["status"], "unchecked");
+}
+
+#[test]
+fn help_explains_options_with_units() {
+    let expectations: [(&str, &[&str]); 3] = [
+        (
+            "sign",
+            &[
+                "--max-age <SECONDS>",
+                "in seconds",
+                "--expires <TIME>",
+                "Unix time in seconds",
+                "--same-site <POLICY>",
+                "--priority <LEVEL>",
+                "--partitioned",
+                "--encoding <ENCODING>",
+                "--secret-file <PATH>",
+                "one secret per line",
+                "Secrets are numbered from 1",
+            ],
+        ),
+        (
+            "decode",
+            &[
+                "--name <NAME>",
+                "--input-type <TYPE>",
+                "--secret-env <NAME>",
+                "separated by commas",
+                "--json",
+            ],
+        ),
+        (
+            "verify",
+            &[
+                "Exit status 0",
+                "--secret <VALUE>",
+                "Other users of the machine can read command lines",
+            ],
+        ),
+    ];
+    for (command, phrases) in expectations {
+        let result = run(&args(&[command, "--help"]), None, &[]);
+        assert_eq!(result.status, 0, "{result:?}");
+        for phrase in phrases {
+            assert!(
+                result.stdout.contains(phrase),
+                "{command} --help lacks {phrase:?}"
+            );
+        }
+    }
+}
