@@ -38,6 +38,8 @@
 //! No feature is on by default.
 //!
 //! - `axum`: the `websession::axum` module, an extractor and a Tower layer for axum 0.8.
+//! - `redis`: [`RedisStore`], a session store in Redis for services that run on many
+//!   machines.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -57,3 +59,9 @@ pub use cookie::{
 };
 pub use session::Session;
 pub use storage::{CookieSessionStorage, SessionStorage, StorageError, MAX_COOKIE_LEN};
+pub use storage::{
+    generate_session_id, is_valid_session_id, FileStore, MemoryStore, ServerSessionStorage,
+    SessionStore, StoreError, DEFAULT_MAX_LIFETIME, MAX_SESSION_ID_LEN,
+};
+#[cfg(feature = "redis")]
+pub use storage::RedisStore;

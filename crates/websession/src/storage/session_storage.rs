@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use http::HeaderMap;
 
+use super::store::StoreError;
 use crate::cookie::{
     ConfigError, Cookie, CookieOptions, EncodeError, ParsedCookie, SerializeError,
 };
@@ -45,9 +46,9 @@ pub enum StorageError {
     /// The per-call cookie options are invalid.
     #[error("invalid cookie options for this commit: {0}")]
     Config(#[from] ConfigError),
-    /// The backing store failed, for example because it is unreachable.
+    /// The store of a server-side storage failed, for example because it is unreachable.
     #[error("session store failed: {0}")]
-    Store(#[source] Box<dyn std::error::Error + Send + Sync>),
+    Store(#[from] StoreError),
 }
 
 impl From<SerializeError> for StorageError {
@@ -121,6 +122,52 @@ pub trait SessionStorage: Send + Sync {
         session: &mut Session,
         overrides: &CookieOptions,
     ) -> Result<String, StorageError>;
+
+    /// Gives the session a fresh id, keeping its data, and returns the `Set-Cookie` value
+    /// to send, as a commit does.
+    ///
+    /// Call it when the privileges of a session change, above all at login, so that an id
+    /// someone planted or read before then (session fixation) does not carry over. A
+    /// server-side storage creates a record under a new id and then deletes the old record,
+    /// so the old cookie reads as an empty session afterwards. A storage without ids, such
+    /// as [`CookieSessionStorage`](crate::CookieSessionStorage), just commits: this default
+    /// implementation calls [`commit_session`](SessionStorage::commit_session).
+    ///
+    /// # Errors
+    ///
+    /// As [`commit_session`](SessionStorage::commit_session).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use websession::{Cookie, CookieOptions, ServerSessionStorage, SessionStorage};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let storage = ServerSessionStorage::memory(Cookie::builder("s").secrets(["k"]).build()?);
+    /// let mut session = storage.get_session(None).await?;
+    /// session.set("cart", 3);
+    /// let before = storage.commit_session(&mut session, &CookieOptions::default()).await?;
+    /// let old_id = session.id().to_owned();
+    ///
+    /// session.set("user", "alice");
+    /// let after = storage.rotate_id(&mut session, &CookieOptions::default()).await?;
+    /// assert_ne!(session.id(), old_id);
+    ///
+    /// let old = storage.get_session(Some(before.split(';').next().unwrap())).await?;
+    /// assert!(old.data().is_empty());
+    /// let mut new = storage.get_session(Some(after.split(';').next().unwrap())).await?;
+    /// assert_eq!(new.get("cart"), Some(3.into()));
+    /// assert_eq!(new.get("user"), Some("alice".into()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    async fn rotate_id(
+        &self,
+        session: &mut Session,
+        overrides: &CookieOptions,
+    ) -> Result<String, StorageError> {
+        self.commit_session(session, overrides).await
+    }
 
     /// Loads the session from a `Cookie` request header; `None` or a header without a valid
     /// session cookie gives a new empty session.

@@ -1,0 +1,507 @@
+//! [`FileStore`]: one file per session under a directory.
+
+use std::collections::hash_map::RandomState;
+use std::fmt;
+use std::fs;
+use std::hash::BuildHasher;
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+use serde_json::{Map, Value};
+
+use super::record::{self, Record};
+use super::session_id::{generate_session_id, is_valid_session_id};
+use super::store::{record_expiry, SessionStore, StoreError, DEFAULT_MAX_LIFETIME};
+use crate::clock::{Clock, SystemClock};
+
+/// Number of locks that the ids of a store are spread over.
+const LOCK_STRIPES: usize = 64;
+
+/// Tries at a fresh id before giving up; with 128-bit random ids the first try succeeds.
+const CREATE_ATTEMPTS: u32 = 8;
+
+/// Age after which [`FileStore::remove_expired`] deletes a temporary file that a crashed
+/// write left behind.
+const STALE_TEMP_AGE: Duration = Duration::from_secs(3600);
+
+/// Keeps each session in its own file, `<directory>/<id>.json`, the Rust counterpart of the
+/// file session storage of Remix.
+///
+/// A file holds one JSON object: `{"expires":<milliseconds since the Unix epoch>,"data":{…}}`.
+///
+/// # Guarantees
+///
+/// - **Atomic writes:** a write goes to a temporary file in the same directory, which is
+///   flushed to disk and then renamed over the session's file. A reader sees the old
+///   content or the new, never a mix or a part, however many writers there are.
+/// - **Damaged files:** a file that is not a complete record (truncated, edited, written by
+///   something else) reads as no session; the store logs a warning through `tracing` and
+///   removes the file.
+/// - **Expiry:** an expired record (`expires <= now` by the store's clock) is never returned;
+///   it is removed when read, updated, or swept by [`FileStore::remove_expired`]. A record
+///   without an expiry lives [`DEFAULT_MAX_LIFETIME`] after its last commit, or as set by
+///   [`FileStore::with_max_lifetime`].
+/// - **No resurrection:** within one process, `update` checks that the record exists and
+///   replaces it under a lock that `delete` takes too, so a session destroyed while another
+///   request ran stays destroyed.
+/// - **Ids stay inside the directory:** an id that
+///   [`is_valid_session_id`](crate::is_valid_session_id) rejects is never turned into a path.
+/// - On Unix, the files are created readable and writable by their owner only (mode
+///   `0600`), and a directory created by [`FileStore::new`] gets mode `0700`.
+///
+/// # Limits
+///
+/// - Between two requests of one session that commit at the same time, the last writer
+///   wins: its data replaces the other's, with no merge.
+/// - The lock that keeps `update` from reviving a deleted record is per process. Several
+///   processes sharing one directory get atomic writes but not that check: a commit racing
+///   a destroy in another process can bring the record back.
+/// - Expired files are removed only when they are read or when
+///   [`FileStore::remove_expired`] runs. Run it periodically, for example hourly, so that
+///   abandoned sessions do not fill the disk.
+/// - File operations run on Tokio's blocking threads, so the store must be called from
+///   within a Tokio runtime; elsewhere it returns [`StoreError::NoRuntime`].
+///
+/// # Examples
+///
+/// ```
+/// use websession::{FileStore, SessionStore};
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let directory = std::env::temp_dir().join(websession::generate_session_id());
+/// let store = FileStore::new(&directory)?;
+///
+/// let mut data = serde_json::Map::new();
+/// data.insert("user".into(), "alice".into());
+/// let id = store.create(&data, None).await?;
+/// assert!(directory.join(format!("{id}.json")).is_file());
+/// assert_eq!(store.read(&id).await?, Some(data));
+/// # std::fs::remove_dir_all(&directory).unwrap();
+/// # Ok::<(), websession::StoreError>(())
+/// # }).unwrap();
+/// ```
+#[derive(Clone)]
+pub struct FileStore {
+    shared: Arc<Shared>,
+    clock: Arc<dyn Clock>,
+    max_lifetime: Duration,
+}
+
+/// The part of a store that its clones share.
+struct Shared {
+    directory: PathBuf,
+    locks: [Mutex<()>; LOCK_STRIPES],
+    hasher: RandomState,
+}
+
+impl FileStore {
+    /// Creates a store that keeps its files in `directory`, creating the directory and its
+    /// parents when missing.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Io`] when the directory cannot be created.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let directory = std::env::temp_dir().join(websession::generate_session_id());
+    /// let store = websession::FileStore::new(&directory)?;
+    /// assert_eq!(store.directory(), directory);
+    /// assert!(directory.is_dir());
+    /// # std::fs::remove_dir_all(&directory).unwrap();
+    /// # Ok::<(), websession::StoreError>(())
+    /// ```
+    pub fn new(directory: impl Into<PathBuf>) -> Result<Self, StoreError> {
+        let directory = directory.into();
+        create_private_dir(&directory).map_err(|source| StoreError::Io {
+            operation: "create",
+            directory: directory.clone(),
+            source,
+        })?;
+        Ok(Self {
+            shared: Arc::new(Shared {
+                directory,
+                locks: std::array::from_fn(|_| Mutex::new(())),
+                hasher: RandomState::new(),
+            }),
+            clock: Arc::new(SystemClock),
+            max_lifetime: DEFAULT_MAX_LIFETIME,
+        })
+    }
+
+    /// Sets the clock that decides when records expire; tests use a
+    /// [`ManualClock`](crate::ManualClock).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use websession::{FileStore, ManualClock, SessionStore};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # let directory = std::env::temp_dir().join(websession::generate_session_id());
+    /// let clock = ManualClock::new(UNIX_EPOCH);
+    /// let store = FileStore::new(&directory)?.with_clock(Arc::new(clock.clone()));
+    /// let id = store.create(&serde_json::Map::new(), Some(UNIX_EPOCH + Duration::from_secs(60))).await?;
+    /// clock.advance(Duration::from_secs(60));
+    /// assert_eq!(store.read(&id).await?, None);
+    /// # std::fs::remove_dir_all(&directory).unwrap();
+    /// # Ok::<(), websession::StoreError>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Sets how long a record saved without an expiry lives after its last commit; the
+    /// default is [`DEFAULT_MAX_LIFETIME`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// # let directory = std::env::temp_dir().join(websession::generate_session_id());
+    /// let store = websession::FileStore::new(&directory)?.with_max_lifetime(Duration::from_secs(86400));
+    /// # std::fs::remove_dir_all(&directory).unwrap();
+    /// # Ok::<(), websession::StoreError>(())
+    /// ```
+    pub fn with_max_lifetime(mut self, max_lifetime: Duration) -> Self {
+        self.max_lifetime = max_lifetime;
+        self
+    }
+
+    /// Returns the directory that holds the session files.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # let directory = std::env::temp_dir().join(websession::generate_session_id());
+    /// let store = websession::FileStore::new(&directory)?;
+    /// assert!(store.directory().ends_with(directory.file_name().unwrap()));
+    /// # std::fs::remove_dir_all(&directory).unwrap();
+    /// # Ok::<(), websession::StoreError>(())
+    /// ```
+    pub fn directory(&self) -> &Path {
+        &self.shared.directory
+    }
+
+    /// Deletes every expired or damaged session file, and temporary files that a crashed
+    /// write left behind more than an hour ago; returns how many session files were deleted.
+    ///
+    /// Files whose names are not those of session or temporary files are left alone.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Io`] when the directory cannot be listed or a file cannot be read or
+    /// deleted; [`StoreError::NoRuntime`] outside a Tokio runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use websession::{FileStore, ManualClock, SessionStore};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # let directory = std::env::temp_dir().join(websession::generate_session_id());
+    /// let clock = ManualClock::new(UNIX_EPOCH);
+    /// let store = FileStore::new(&directory)?.with_clock(Arc::new(clock.clone()));
+    /// store.create(&serde_json::Map::new(), Some(UNIX_EPOCH + Duration::from_secs(5))).await?;
+    /// store.create(&serde_json::Map::new(), None).await?;
+    /// clock.advance(Duration::from_secs(5));
+    /// assert_eq!(store.remove_expired().await?, 1);
+    /// assert_eq!(std::fs::read_dir(&directory)?.count(), 1);
+    /// # std::fs::remove_dir_all(&directory).unwrap();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn remove_expired(&self) -> Result<usize, StoreError> {
+        let store = self.clone();
+        let now = self.clock.now();
+        run_blocking(move || store.remove_expired_blocking(now)).await
+    }
+
+    fn path_of(&self, id: &str) -> PathBuf {
+        self.shared.directory.join(format!("{id}.json"))
+    }
+
+    /// Takes the lock of `id`'s stripe; every check-then-write of a record happens under it.
+    fn lock(&self, id: &str) -> MutexGuard<'_, ()> {
+        let stripe = (self.shared.hasher.hash_one(id) % LOCK_STRIPES as u64) as usize;
+        // The guarded value is `()`, so a poisoned lock guards nothing inconsistent.
+        self.shared.locks[stripe]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn io_error(&self, operation: &'static str, source: io::Error) -> StoreError {
+        StoreError::Io {
+            operation,
+            directory: self.shared.directory.clone(),
+            source,
+        }
+    }
+
+    /// Reads a file; `None` when it does not exist.
+    fn read_file(&self, path: &Path) -> Result<Option<Vec<u8>>, StoreError> {
+        match fs::read(path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(self.io_error("read", error)),
+        }
+    }
+
+    fn remove_file(&self, path: &Path) -> Result<(), StoreError> {
+        match fs::remove_file(path) {
+            Ok(()) => Ok(()),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(error) => Err(self.io_error("remove", error)),
+        }
+    }
+
+    /// Writes `text` as the file of `id`: to a temporary file first, flushed to disk, then
+    /// renamed over the old file, so that readers never see a partial file.
+    fn write_atomically(&self, id: &str, text: &str) -> Result<(), StoreError> {
+        let temporary = self
+            .shared
+            .directory
+            .join(format!(".{id}.{}.tmp", generate_session_id()));
+        let written = write_new_file(&temporary, text.as_bytes());
+        let result = match written {
+            Ok(()) => fs::rename(&temporary, self.path_of(id))
+                .map_err(|error| self.io_error("rename", error)),
+            Err(error) => Err(self.io_error("write", error)),
+        };
+        if result.is_err() {
+            let _ = fs::remove_file(&temporary);
+        }
+        result
+    }
+
+    /// Returns the live record under `id`, removing the file when it is expired or damaged.
+    /// The caller holds the lock of `id`.
+    fn live_record_locked(&self, id: &str, now: SystemTime) -> Result<Option<Record>, StoreError> {
+        let path = self.path_of(id);
+        let Some(bytes) = self.read_file(&path)? else {
+            return Ok(None);
+        };
+        match record::decode(&bytes) {
+            Some(record) if !record.is_expired(now) => Ok(Some(record)),
+            Some(_) => {
+                self.remove_file(&path)?;
+                Ok(None)
+            }
+            None => {
+                tracing::warn!(
+                    directory = %self.shared.directory.display(),
+                    bytes = bytes.len(),
+                    "session file is damaged or truncated; reading it as no session and \
+                     removing it"
+                );
+                self.remove_file(&path)?;
+                Ok(None)
+            }
+        }
+    }
+
+    fn read_blocking(
+        &self,
+        id: &str,
+        now: SystemTime,
+    ) -> Result<Option<Map<String, Value>>, StoreError> {
+        if !is_valid_session_id(id) {
+            return Ok(None);
+        }
+        // The common case, a live record, needs no lock because renames are atomic.
+        let Some(bytes) = self.read_file(&self.path_of(id))? else {
+            return Ok(None);
+        };
+        if let Some(record) = record::decode(&bytes).filter(|record| !record.is_expired(now)) {
+            return Ok(Some(record.data));
+        }
+        // Expired or damaged: decide again under the lock, because a writer may have
+        // replaced the file since it was read.
+        let _guard = self.lock(id);
+        Ok(self.live_record_locked(id, now)?.map(|record| record.data))
+    }
+
+    fn create_blocking(&self, text: &str, keep: bool) -> Result<String, StoreError> {
+        if !keep {
+            // Expired from the start: nothing to keep, but the caller still gets an id.
+            return Ok(generate_session_id());
+        }
+        for _ in 0..CREATE_ATTEMPTS {
+            let id = generate_session_id();
+            let _guard = self.lock(&id);
+            if fs::symlink_metadata(self.path_of(&id)).is_ok() {
+                continue;
+            }
+            self.write_atomically(&id, text)?;
+            return Ok(id);
+        }
+        Err(StoreError::IdsExhausted {
+            attempts: CREATE_ATTEMPTS,
+        })
+    }
+
+    fn update_blocking(
+        &self,
+        id: &str,
+        text: &str,
+        keep: bool,
+        now: SystemTime,
+    ) -> Result<bool, StoreError> {
+        if !is_valid_session_id(id) {
+            return Ok(false);
+        }
+        let _guard = self.lock(id);
+        if self.live_record_locked(id, now)?.is_none() {
+            return Ok(false);
+        }
+        if keep {
+            self.write_atomically(id, text)?;
+        } else {
+            self.remove_file(&self.path_of(id))?;
+        }
+        Ok(true)
+    }
+
+    fn delete_blocking(&self, id: &str) -> Result<(), StoreError> {
+        if !is_valid_session_id(id) {
+            return Ok(());
+        }
+        let _guard = self.lock(id);
+        self.remove_file(&self.path_of(id))
+    }
+
+    fn remove_expired_blocking(&self, now: SystemTime) -> Result<usize, StoreError> {
+        let entries =
+            fs::read_dir(&self.shared.directory).map_err(|error| self.io_error("list", error))?;
+        let mut removed = 0;
+        for entry in entries {
+            let entry = entry.map_err(|error| self.io_error("list", error))?;
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else {
+                continue;
+            };
+            if let Some(id) = name
+                .strip_suffix(".json")
+                .filter(|id| is_valid_session_id(id))
+            {
+                let _guard = self.lock(id);
+                let existed = self.path_of(id).exists();
+                if existed && self.live_record_locked(id, now)?.is_none() {
+                    removed += 1;
+                }
+            } else if name.starts_with('.') && name.ends_with(".tmp") && is_stale(&entry) {
+                self.remove_file(&entry.path())?;
+            }
+        }
+        Ok(removed)
+    }
+}
+
+#[async_trait]
+impl SessionStore for FileStore {
+    async fn create(
+        &self,
+        data: &Map<String, Value>,
+        expires: Option<SystemTime>,
+    ) -> Result<String, StoreError> {
+        let now = self.clock.now();
+        let expires = record_expiry(expires, now, self.max_lifetime);
+        let text = record::encode(data, expires)?;
+        let store = self.clone();
+        run_blocking(move || store.create_blocking(&text, expires > now)).await
+    }
+
+    async fn read(&self, id: &str) -> Result<Option<Map<String, Value>>, StoreError> {
+        let now = self.clock.now();
+        let (store, id) = (self.clone(), id.to_owned());
+        run_blocking(move || store.read_blocking(&id, now)).await
+    }
+
+    async fn update(
+        &self,
+        id: &str,
+        data: &Map<String, Value>,
+        expires: Option<SystemTime>,
+    ) -> Result<bool, StoreError> {
+        let now = self.clock.now();
+        let expires = record_expiry(expires, now, self.max_lifetime);
+        let text = record::encode(data, expires)?;
+        let (store, id) = (self.clone(), id.to_owned());
+        run_blocking(move || store.update_blocking(&id, &text, expires > now, now)).await
+    }
+
+    async fn delete(&self, id: &str) -> Result<(), StoreError> {
+        let (store, id) = (self.clone(), id.to_owned());
+        run_blocking(move || store.delete_blocking(&id)).await
+    }
+}
+
+impl fmt::Debug for FileStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileStore")
+            .field("directory", &self.shared.directory)
+            .field("clock", &self.clock)
+            .field("max_lifetime", &self.max_lifetime)
+            .finish()
+    }
+}
+
+/// Runs file work on Tokio's blocking threads. The work runs to the end even when the
+/// calling future is dropped, so a write is never abandoned half done.
+async fn run_blocking<T, F>(work: F) -> Result<T, StoreError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, StoreError> + Send + 'static,
+{
+    let runtime = tokio::runtime::Handle::try_current().map_err(|_| StoreError::NoRuntime)?;
+    runtime
+        .spawn_blocking(work)
+        .await
+        .map_err(StoreError::Task)?
+}
+
+fn write_new_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+fn create_private_dir(directory: &Path) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        builder.mode(0o700);
+    }
+    builder.create(directory)
+}
+
+/// Returns `true` for a file last modified more than [`STALE_TEMP_AGE`] ago by the system
+/// clock, which is the clock that file times come from.
+fn is_stale(entry: &fs::DirEntry) -> bool {
+    entry
+        .metadata()
+        .and_then(|metadata| metadata.modified())
+        .ok()
+        .and_then(|modified| SystemTime::now().duration_since(modified).ok())
+        .is_some_and(|age| age > STALE_TEMP_AGE)
+}

@@ -1,0 +1,434 @@
+//! [`RedisStore`]: session records in Redis, shared by every server that uses it.
+
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{AsyncCommands as _, Script};
+use serde_json::{Map, Value};
+
+use super::record::{self, millis_since_epoch};
+use super::session_id::{generate_session_id, is_valid_session_id};
+use super::store::{record_expiry, SessionStore, StoreError, DEFAULT_MAX_LIFETIME};
+use crate::clock::{Clock, SystemClock};
+
+/// Key prefix used unless [`RedisStore::with_prefix`] sets another.
+const DEFAULT_PREFIX: &str = "websession:";
+
+/// Tries at a fresh id before giving up; with 128-bit random ids the first try succeeds.
+const CREATE_ATTEMPTS: u32 = 8;
+
+/// Returns the record under `KEYS[1]` unless it has expired at `ARGV[1]` (milliseconds since
+/// the Unix epoch); an expired record is deleted. A value that does not start like a record
+/// is returned as it is, so that the caller can report it.
+const READ_SCRIPT: &str = r#"
+local value = redis.call('GET', KEYS[1])
+if not value then return false end
+local expires = tonumber(string.match(value, '^{"expires":(%-?%d+),'))
+if expires and expires <= tonumber(ARGV[1]) then
+  redis.call('DEL', KEYS[1])
+  return false
+end
+return value
+"#;
+
+/// Replaces the record under `KEYS[1]` with `ARGV[1]` and a time to live of `ARGV[2]`
+/// seconds, or deletes it when `ARGV[2]` is `0`, but only when a live record is there at
+/// `ARGV[3]` (milliseconds since the Unix epoch). Returns 1 when there was one, else 0; an
+/// expired or unreadable record is deleted.
+const UPDATE_SCRIPT: &str = r#"
+local old = redis.call('GET', KEYS[1])
+if not old then return 0 end
+local expires = tonumber(string.match(old, '^{"expires":(%-?%d+),'))
+if not expires or expires <= tonumber(ARGV[3]) then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+if ARGV[2] == '0' then
+  redis.call('DEL', KEYS[1])
+else
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+end
+return 1
+"#;
+
+/// Keeps session records in Redis, so that every server behind a load balancer sees the same
+/// sessions. Available with the cargo feature `redis`.
+///
+/// Each session is one string key, `<prefix><id>` (prefix `websession:` by default), whose
+/// value is `{"expires":<milliseconds since the Unix epoch>,"data":{…}}`.
+///
+/// # Guarantees
+///
+/// - **Expiry:** every write sets the key's time to live from the expiry, in whole seconds
+///   rounded up, at least 1, and never without one: a record saved without an expiry gets
+///   [`DEFAULT_MAX_LIFETIME`] or the value of [`RedisStore::with_max_lifetime`]. Reads also
+///   compare the stored expiry with the store's clock, so a record is never returned after
+///   it expires, even in the last second of its time to live.
+/// - **No resurrection:** `update` checks that a live record exists and replaces it in one
+///   Lua script, atomic in Redis, so a session destroyed by one server while another server
+///   ran a request of it stays destroyed.
+/// - **Connection loss:** the connection is a [`ConnectionManager`], which reconnects in the
+///   background after the connection drops. While Redis is unreachable every operation
+///   returns [`StoreError::Redis`], which storages pass on as
+///   [`StorageError::Store`](crate::StorageError::Store): never a panic, and never an empty
+///   session in place of an error.
+/// - **Keys stay inside the prefix:** ids are checked with
+///   [`is_valid_session_id`](crate::is_valid_session_id) before they become part of a key.
+///
+/// # Limits
+///
+/// - Between two requests of one session that commit at the same time, the last writer
+///   wins: its data replaces the other's, with no merge.
+/// - Redis must run version 2.6 or later, for Lua scripts and `SET` with `EX` and `NX`.
+/// - Data is as safe as the Redis server: use a password and TLS (`rediss://`) when the
+///   connection leaves the machine.
+///
+/// # Examples
+///
+/// ```no_run
+/// use websession::{Cookie, CookieOptions, RedisStore, ServerSessionStorage, SessionStorage};
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let store = RedisStore::connect("redis://127.0.0.1:6379/").await?.with_prefix("myapp:session:");
+/// let cookie = Cookie::builder("__session").secrets(["s3cr3t"]).max_age(3600).build()?;
+/// let storage = ServerSessionStorage::new(cookie, store);
+///
+/// let mut session = storage.get_session(None).await?;
+/// session.set("user", "alice");
+/// let set_cookie = storage.commit_session(&mut session, &CookieOptions::default()).await?;
+/// assert!(set_cookie.starts_with("__session="));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+#[derive(Clone)]
+pub struct RedisStore {
+    connection: ConnectionManager,
+    prefix: Arc<str>,
+    clock: Arc<dyn Clock>,
+    max_lifetime: Duration,
+}
+
+impl RedisStore {
+    /// Connects to the Redis server at `url` (`redis://[:password@]host[:port][/db]`, or
+    /// `rediss://` for TLS when the `redis` crate is built with TLS support).
+    ///
+    /// The connection gives up on a command after 5 seconds and on a connection attempt
+    /// after 2 seconds, and a reconnection tries 3 times, 100 ms and 200 ms apart. To
+    /// choose other settings, build a [`ConnectionManager`] and use [`RedisStore::new`].
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Redis`] when the URL is invalid or the server cannot be reached.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let error = websession::RedisStore::connect("not a url").await.unwrap_err();
+    /// assert!(matches!(error, websession::StoreError::Redis { operation: "connect", .. }));
+    /// # });
+    /// ```
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let connect_error = |source| StoreError::Redis {
+            operation: "connect",
+            source,
+        };
+        let client = redis::Client::open(url).map_err(connect_error)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Duration::from_secs(2))
+            .set_response_timeout(Duration::from_secs(5))
+            .set_number_of_retries(2)
+            .set_factor(100)
+            .set_max_delay(1000);
+        let connection = ConnectionManager::new_with_config(client, config)
+            .await
+            .map_err(connect_error)?;
+        Ok(Self::new(connection))
+    }
+
+    /// Creates a store on an existing connection, with the key prefix `websession:`, the
+    /// system clock and [`DEFAULT_MAX_LIFETIME`].
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use redis::aio::ConnectionManager;
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let client = redis::Client::open("redis://127.0.0.1:6379/")?;
+    /// let store = websession::RedisStore::new(ConnectionManager::new(client).await?);
+    /// assert_eq!(store.prefix(), "websession:");
+    /// # Ok::<(), redis::RedisError>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn new(connection: ConnectionManager) -> Self {
+        Self {
+            connection,
+            prefix: Arc::from(DEFAULT_PREFIX),
+            clock: Arc::new(SystemClock),
+            max_lifetime: DEFAULT_MAX_LIFETIME,
+        }
+    }
+
+    /// Sets the prefix of every key, so that several applications can share one Redis
+    /// database.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let store = websession::RedisStore::connect("redis://127.0.0.1/").await?.with_prefix("shop:sess:");
+    /// assert_eq!(store.prefix(), "shop:sess:");
+    /// # Ok::<(), websession::StoreError>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = Arc::from(prefix.into());
+        self
+    }
+
+    /// Sets the clock that decides when records expire; tests use a
+    /// [`ManualClock`](crate::ManualClock). Times to live are computed from this clock too.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::sync::Arc;
+    /// use websession::{RedisStore, SystemClock};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let store = RedisStore::connect("redis://127.0.0.1/").await?.with_clock(Arc::new(SystemClock));
+    /// # Ok::<(), websession::StoreError>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Sets how long a record saved without an expiry lives after its last commit; the
+    /// default is [`DEFAULT_MAX_LIFETIME`].
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let store = websession::RedisStore::connect("redis://127.0.0.1/")
+    ///     .await?
+    ///     .with_max_lifetime(Duration::from_secs(86400));
+    /// # Ok::<(), websession::StoreError>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn with_max_lifetime(mut self, max_lifetime: Duration) -> Self {
+        self.max_lifetime = max_lifetime;
+        self
+    }
+
+    /// Returns the key prefix.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let store = websession::RedisStore::connect("redis://127.0.0.1/").await?;
+    /// assert_eq!(store.prefix(), "websession:");
+    /// # Ok::<(), websession::StoreError>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    fn key(&self, id: &str) -> String {
+        format!("{}{id}", self.prefix)
+    }
+}
+
+#[async_trait]
+impl SessionStore for RedisStore {
+    async fn create(
+        &self,
+        data: &Map<String, Value>,
+        expires: Option<SystemTime>,
+    ) -> Result<String, StoreError> {
+        let now = self.clock.now();
+        let expires = record_expiry(expires, now, self.max_lifetime);
+        let Some(ttl) = ttl_seconds(expires, now) else {
+            // Expired from the start: nothing to keep, but the caller still gets an id.
+            return Ok(generate_session_id());
+        };
+        let text = record::encode(data, expires)?;
+        let mut connection = self.connection.clone();
+        for _ in 0..CREATE_ATTEMPTS {
+            let id = generate_session_id();
+            // SET … NX answers nil when the key exists.
+            let created: Option<String> = redis::cmd("SET")
+                .arg(self.key(&id))
+                .arg(&text)
+                .arg("EX")
+                .arg(ttl)
+                .arg("NX")
+                .query_async(&mut connection)
+                .await
+                .map_err(|source| StoreError::Redis {
+                    operation: "create",
+                    source,
+                })?;
+            if created.is_some() {
+                return Ok(id);
+            }
+        }
+        Err(StoreError::IdsExhausted {
+            attempts: CREATE_ATTEMPTS,
+        })
+    }
+
+    async fn read(&self, id: &str) -> Result<Option<Map<String, Value>>, StoreError> {
+        if !is_valid_session_id(id) {
+            return Ok(None);
+        }
+        let now = millis_since_epoch(self.clock.now());
+        let mut connection = self.connection.clone();
+        let key = self.key(id);
+        let value: Option<Vec<u8>> = read_script()
+            .key(&key)
+            .arg(now)
+            .invoke_async(&mut connection)
+            .await
+            .map_err(|source| StoreError::Redis {
+                operation: "read",
+                source,
+            })?;
+        let Some(value) = value else {
+            return Ok(None);
+        };
+        if let Some(record) = record::decode(&value) {
+            return Ok(Some(record.data));
+        }
+        tracing::warn!(
+            prefix = %self.prefix,
+            bytes = value.len(),
+            "redis session value is not a session record; reading it as no session and \
+             deleting it"
+        );
+        let _: () = connection
+            .del(&key)
+            .await
+            .map_err(|source| StoreError::Redis {
+                operation: "delete",
+                source,
+            })?;
+        Ok(None)
+    }
+
+    async fn update(
+        &self,
+        id: &str,
+        data: &Map<String, Value>,
+        expires: Option<SystemTime>,
+    ) -> Result<bool, StoreError> {
+        if !is_valid_session_id(id) {
+            return Ok(false);
+        }
+        let now = self.clock.now();
+        let expires = record_expiry(expires, now, self.max_lifetime);
+        let text = record::encode(data, expires)?;
+        // 0 tells the script to delete the record: it has expired already.
+        let ttl = ttl_seconds(expires, now).unwrap_or(0);
+        let mut connection = self.connection.clone();
+        let updated: i64 = update_script()
+            .key(self.key(id))
+            .arg(text)
+            .arg(ttl)
+            .arg(millis_since_epoch(now))
+            .invoke_async(&mut connection)
+            .await
+            .map_err(|source| StoreError::Redis {
+                operation: "update",
+                source,
+            })?;
+        Ok(updated == 1)
+    }
+
+    async fn delete(&self, id: &str) -> Result<(), StoreError> {
+        if !is_valid_session_id(id) {
+            return Ok(());
+        }
+        let mut connection = self.connection.clone();
+        connection
+            .del(self.key(id))
+            .await
+            .map_err(|source| StoreError::Redis {
+                operation: "delete",
+                source,
+            })
+    }
+}
+
+impl fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The connection is left out: its address may carry a password.
+        f.debug_struct("RedisStore")
+            .field("prefix", &self.prefix)
+            .field("clock", &self.clock)
+            .field("max_lifetime", &self.max_lifetime)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Returns the time to live of a record from `now` until `expires` in whole seconds, rounded
+/// up so that Redis never drops a record early; `None` when it has already expired.
+fn ttl_seconds(expires: SystemTime, now: SystemTime) -> Option<u64> {
+    let remaining = expires
+        .duration_since(now)
+        .ok()
+        .filter(|left| !left.is_zero())?;
+    let seconds = remaining.as_secs() + u64::from(remaining.subsec_nanos() > 0);
+    Some(seconds.max(1))
+}
+
+fn read_script() -> &'static Script {
+    static SCRIPT: OnceLock<Script> = OnceLock::new();
+    SCRIPT.get_or_init(|| Script::new(READ_SCRIPT))
+}
+
+fn update_script() -> &'static Script {
+    static SCRIPT: OnceLock<Script> = OnceLock::new();
+    SCRIPT.get_or_init(|| Script::new(UPDATE_SCRIPT))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::UNIX_EPOCH;
+
+    use super::*;
+
+    #[test]
+    fn ttl_rounds_up_and_is_never_zero() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let ttl = |millis| ttl_seconds(now + Duration::from_millis(millis), now);
+        assert_eq!(ttl(1), Some(1));
+        assert_eq!(ttl(999), Some(1));
+        assert_eq!(ttl(1000), Some(1));
+        assert_eq!(ttl(1001), Some(2));
+        assert_eq!(ttl(60_000), Some(60));
+        assert_eq!(ttl(0), None);
+        assert_eq!(ttl_seconds(now, now + Duration::from_secs(1)), None);
+    }
+
+    #[test]
+    fn ttl_counts_nanoseconds() {
+        let now = UNIX_EPOCH;
+        assert_eq!(ttl_seconds(now + Duration::from_nanos(1), now), Some(1));
+        assert_eq!(
+            ttl_seconds(now + Duration::new(5, 1), now),
+            Some(6),
+            "any fraction of a second rounds up"
+        );
+    }
+}

@@ -1,0 +1,277 @@
+//! [`ServerSessionStorage`]: session data in a [`SessionStore`], only the id in the cookie.
+
+use std::time::SystemTime;
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use super::memory::MemoryStore;
+use super::session_id::is_valid_session_id;
+use super::session_storage::{SessionStorage, StorageError};
+use super::store::{SessionStore, StoreError};
+use crate::cookie::{expiry_of, Cookie, CookieOptions, EncodeError, ParsedCookie};
+use crate::session::Session;
+
+/// Keeps session data in a [`SessionStore`] on the server and only the session id in the
+/// cookie, the Rust form of `createSessionStorage`.
+///
+/// The cookie value is the id as a JSON string, signed like any other cookie value:
+/// `__session=InNpZC0xIg%3D%3D.<signature>` carries the id `sid-1`. The data never leaves the
+/// server, so it can be larger than a cookie, and destroying a session ends it on the server
+/// too: a copy of the cookie kept by the client then reads as an empty session.
+///
+/// # Behaviour
+///
+/// - **Loading:** an id read from the cookie is checked with
+///   [`is_valid_session_id`](crate::is_valid_session_id) before the store sees it, even when
+///   the cookie has no secrets. An invalid id, an id without a live record (expired, deleted,
+///   or made up by the client) and a value that is not a string all give a new, empty session
+///   with no id. The id is never adopted, so a client cannot choose its session id.
+/// - **Committing:** a session without an id gets a fresh record from
+///   [`SessionStore::create`]; a loaded session updates its record. The expiry handed to the
+///   store is the commit's `max_age` (or else `expires`) when the call sets one, else the
+///   cookie's [`Cookie::expires`].
+/// - **Destroyed while a request ran:** when the record of a loaded session no longer exists
+///   at commit, because another request destroyed it or it expired, the commit does not bring
+///   it back. It returns the deletion cookie instead, the session becomes empty with no id, and
+///   the changes of this request are dropped.
+/// - **Destroying** deletes the record and returns the deletion cookie: empty value,
+///   `Expires` at the Unix epoch, no `Max-Age`.
+/// - **Id rotation:** [`SessionStorage::rotate_id`] moves the data to a fresh id, for example
+///   at login, so that an id planted before login (session fixation) is worthless after it.
+///
+/// # Limits
+///
+/// Two requests of one session that commit at the same time do not merge their changes: the
+/// store keeps the data of the last writer. The cookie's secrets protect the id from being
+/// changed, not the data from being read by whoever can read the store.
+///
+/// # Examples
+///
+/// ```
+/// use websession::{Cookie, CookieOptions, ServerSessionStorage, SessionStorage};
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let cookie = Cookie::builder("__session").secrets(["s3cr3t"]).build()?;
+/// let storage = ServerSessionStorage::memory(cookie);
+///
+/// let mut session = storage.get_session(None).await?;
+/// session.set("user", "alice");
+/// let set_cookie = storage.commit_session(&mut session, &CookieOptions::default()).await?;
+/// assert_eq!(session.id().len(), 22);
+///
+/// let request_cookie = set_cookie.split(';').next().unwrap();
+/// let mut next = storage.get_session(Some(request_cookie)).await?;
+/// assert_eq!(next.get("user"), Some("alice".into()));
+///
+/// storage.destroy_session(&mut next, &CookieOptions::default()).await?;
+/// let gone = storage.get_session(Some(request_cookie)).await?;
+/// assert!(gone.data().is_empty());
+/// assert_eq!(gone.id(), "");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+#[derive(Debug, Clone)]
+pub struct ServerSessionStorage<S> {
+    cookie: Cookie,
+    store: S,
+}
+
+impl<S: SessionStore> ServerSessionStorage<S> {
+    /// Creates the storage; logs a warning when the cookie has no secrets.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use websession::{Cookie, MemoryStore, ServerSessionStorage, SessionStorage};
+    ///
+    /// let cookie = Cookie::builder("sid").secrets(["s3cr3t"]).build()?;
+    /// let storage = ServerSessionStorage::new(cookie, MemoryStore::new());
+    /// assert_eq!(storage.cookie().name(), "sid");
+    /// # Ok::<(), websession::ConfigError>(())
+    /// ```
+    pub fn new(cookie: Cookie, store: S) -> Self {
+        if !cookie.is_signed() {
+            tracing::warn!(
+                cookie = cookie.name(),
+                "session id cookie has no secrets, so clients can send any id they like; \
+                 add secrets to the cookie"
+            );
+        }
+        Self { cookie, store }
+    }
+
+    /// Returns the store.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use websession::{Cookie, ServerSessionStorage};
+    ///
+    /// let storage = ServerSessionStorage::memory(Cookie::builder("s").secrets(["k"]).build()?);
+    /// assert!(storage.store().is_empty());
+    /// # Ok::<(), websession::ConfigError>(())
+    /// ```
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Returns the expiry that a commit with `overrides` hands to the store.
+    fn expiry_for(&self, overrides: &CookieOptions) -> Option<SystemTime> {
+        if overrides.max_age.is_some() || overrides.expires.is_some() {
+            expiry_of(overrides, self.cookie.clock().now())
+        } else {
+            self.cookie.expires()
+        }
+    }
+
+    /// Checks what a commit needs before the store is touched: valid options for this call
+    /// and data that can be written as JSON.
+    fn check_commit(
+        &self,
+        session: &Session,
+        overrides: &CookieOptions,
+    ) -> Result<(), StorageError> {
+        // The deletion cookie merges and validates `overrides` exactly as a commit does.
+        self.cookie.deletion(overrides)?;
+        crate::json::stringify_object(session.data()).map_err(EncodeError::from)?;
+        Ok(())
+    }
+
+    /// Writes the cookie for `id`, and records it in the session.
+    fn finish_commit(
+        &self,
+        session: &mut Session,
+        id: String,
+        overrides: &CookieOptions,
+    ) -> Result<String, StorageError> {
+        let header = self
+            .cookie
+            .serialize(&Value::String(id.clone()), overrides)?;
+        session.set_id(id);
+        session.mark_saved();
+        Ok(header)
+    }
+
+    async fn create_record(
+        &self,
+        session: &Session,
+        expires: Option<SystemTime>,
+    ) -> Result<String, StorageError> {
+        let id = self.store.create(session.data(), expires).await?;
+        if !is_valid_session_id(&id) {
+            return Err(StoreError::InvalidId { length: id.len() }.into());
+        }
+        Ok(id)
+    }
+}
+
+impl ServerSessionStorage<MemoryStore> {
+    /// Creates a storage that keeps its records in a new [`MemoryStore`] with the cookie's
+    /// clock, the Rust form of `createMemorySessionStorage`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use websession::{Cookie, CookieOptions, ServerSessionStorage, SessionStorage};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let storage = ServerSessionStorage::memory(Cookie::builder("s").secrets(["k"]).build()?);
+    /// let mut session = storage.get_session(None).await?;
+    /// storage.commit_session(&mut session, &CookieOptions::default()).await?;
+    /// assert_eq!(storage.store().len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn memory(cookie: Cookie) -> Self {
+        let store = MemoryStore::new().with_clock(cookie.clock().clone());
+        Self::new(cookie, store)
+    }
+}
+
+#[async_trait]
+impl<S: SessionStore> SessionStorage for ServerSessionStorage<S> {
+    fn cookie(&self) -> &Cookie {
+        &self.cookie
+    }
+
+    async fn load_session(&self, parsed: Option<ParsedCookie>) -> Result<Session, StorageError> {
+        let Some(parsed) = parsed else {
+            return Ok(Session::new());
+        };
+        let Value::String(id) = &parsed.value else {
+            return Ok(Session::new());
+        };
+        if !is_valid_session_id(id) {
+            tracing::debug!(
+                cookie = self.cookie.name(),
+                "session cookie holds an invalid id; starting a new session"
+            );
+            return Ok(Session::new());
+        }
+        let Some(data) = self.store.read(id).await? else {
+            return Ok(Session::new());
+        };
+        let mut session = Session::from_data(id.as_str(), data);
+        session.set_needs_resign(parsed.is_signed_with_old_secret());
+        Ok(session)
+    }
+
+    async fn commit_session(
+        &self,
+        session: &mut Session,
+        overrides: &CookieOptions,
+    ) -> Result<String, StorageError> {
+        self.check_commit(session, overrides)?;
+        let expires = self.expiry_for(overrides);
+
+        if session.id().is_empty() {
+            let id = self.create_record(session, expires).await?;
+            return self.finish_commit(session, id, overrides);
+        }
+
+        let id = session.id().to_owned();
+        let updated =
+            is_valid_session_id(&id) && self.store.update(&id, session.data(), expires).await?;
+        if !updated {
+            tracing::debug!(
+                cookie = self.cookie.name(),
+                "session record is gone at commit, destroyed or expired meanwhile; \
+                 sending the deletion cookie"
+            );
+            *session = Session::new();
+            return Ok(self.cookie.deletion(overrides)?);
+        }
+        self.finish_commit(session, id, overrides)
+    }
+
+    async fn destroy_session(
+        &self,
+        session: &mut Session,
+        overrides: &CookieOptions,
+    ) -> Result<String, StorageError> {
+        let header = self.cookie.deletion(overrides)?;
+        if is_valid_session_id(session.id()) {
+            self.store.delete(session.id()).await?;
+        }
+        *session = Session::new();
+        Ok(header)
+    }
+
+    async fn rotate_id(
+        &self,
+        session: &mut Session,
+        overrides: &CookieOptions,
+    ) -> Result<String, StorageError> {
+        self.check_commit(session, overrides)?;
+        let expires = self.expiry_for(overrides);
+
+        // The new record exists before the old one goes, so a failure in between leaves the
+        // session readable under its old id.
+        let new_id = self.create_record(session, expires).await?;
+        if is_valid_session_id(session.id()) {
+            self.store.delete(session.id()).await?;
+        }
+        self.finish_commit(session, new_id, overrides)
+    }
+}

@@ -1,0 +1,251 @@
+//! The [`SessionStore`] trait, which keeps session records on the server, and its error type.
+
+use std::error::Error;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+use serde_json::{Map, Value};
+
+use crate::json::StringifyError;
+
+/// How long the stores of this crate keep a record that was saved without an expiry (a
+/// cookie with neither `Max-Age` nor `Expires`): 14 days.
+///
+/// A cookie without an expiry lasts until the browser ends its session, which browsers that
+/// restore tabs may never do, so the record cannot live exactly as long as the cookie. Each
+/// store keeps such a record for this long from its last commit instead of forever; change
+/// it with the store's `with_max_lifetime`.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// assert_eq!(websession::DEFAULT_MAX_LIFETIME, Duration::from_secs(14 * 24 * 3600));
+/// ```
+pub const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(14 * 24 * 3600);
+
+/// A place on the server that keeps session data under session ids, the Rust form of the
+/// `createData` / `readData` / `updateData` / `deleteData` strategy of `createSessionStorage`.
+///
+/// [`ServerSessionStorage`](crate::ServerSessionStorage) turns any store into a
+/// [`SessionStorage`](crate::SessionStorage); the cookie then carries only the signed id.
+///
+/// # Contract
+///
+/// - `expires` is the moment the record stops being valid. A record whose expiry is at or
+///   before the current time (`expires <= now`) is expired: no method returns or updates it,
+///   and the store removes it when it meets it. A record saved with an expiry that has
+///   already passed, as a commit with `Max-Age=0` gives, is expired from the start.
+/// - `expires: None` means the cookie has no expiry. The store then keeps the record for a
+///   bounded, documented time, such as [`DEFAULT_MAX_LIFETIME`], never forever.
+/// - Ids passed in satisfy [`is_valid_session_id`](crate::is_valid_session_id): the storage
+///   checks them first. Ids returned by [`create`](SessionStore::create) must satisfy it
+///   too, and must be unguessable, as [`generate_session_id`](crate::generate_session_id)
+///   makes them.
+/// - [`update`](SessionStore::update) never creates a record, so that a session destroyed
+///   while another request of it was running does not come back.
+///
+/// # Examples
+///
+/// A store that forgets everything, to show the shape of an implementation:
+///
+/// ```
+/// use std::time::SystemTime;
+/// use async_trait::async_trait;
+/// use serde_json::{Map, Value};
+/// use websession::{generate_session_id, SessionStore, StoreError};
+///
+/// #[derive(Debug)]
+/// struct Forgetful;
+///
+/// #[async_trait]
+/// impl SessionStore for Forgetful {
+///     async fn create(&self, _: &Map<String, Value>, _: Option<SystemTime>) -> Result<String, StoreError> {
+///         Ok(generate_session_id())
+///     }
+///     async fn read(&self, _: &str) -> Result<Option<Map<String, Value>>, StoreError> {
+///         Ok(None)
+///     }
+///     async fn update(&self, _: &str, _: &Map<String, Value>, _: Option<SystemTime>) -> Result<bool, StoreError> {
+///         Ok(false)
+///     }
+///     async fn delete(&self, _: &str) -> Result<(), StoreError> {
+///         Ok(())
+///     }
+/// }
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let id = Forgetful.create(&Map::new(), None).await?;
+/// assert_eq!(Forgetful.read(&id).await?, None);
+/// # Ok::<(), StoreError>(())
+/// # }).unwrap();
+/// ```
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Stores `data` under a new id and returns the id.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when the store cannot be written.
+    async fn create(
+        &self,
+        data: &Map<String, Value>,
+        expires: Option<SystemTime>,
+    ) -> Result<String, StoreError>;
+
+    /// Returns the data stored under `id`, or `None` when there is no record, the record
+    /// has expired (it is then removed) or it cannot be read as session data.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when the store cannot be reached or read.
+    async fn read(&self, id: &str) -> Result<Option<Map<String, Value>>, StoreError>;
+
+    /// Replaces the data and expiry of the record under `id` and returns `true`, or returns
+    /// `false` and writes nothing when there is no live record under `id`.
+    ///
+    /// An `expires` that has already passed removes the record; the result is still `true`
+    /// when the record was live until then.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when the store cannot be reached or written.
+    async fn update(
+        &self,
+        id: &str,
+        data: &Map<String, Value>,
+        expires: Option<SystemTime>,
+    ) -> Result<bool, StoreError>;
+
+    /// Removes the record under `id`; an id without a record is not an error.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when the store cannot be reached or written.
+    async fn delete(&self, id: &str) -> Result<(), StoreError>;
+}
+
+/// Error from a [`SessionStore`]. It reaches callers of
+/// [`SessionStorage`](crate::SessionStorage) as
+/// [`StorageError::Store`](crate::StorageError::Store).
+///
+/// Messages never contain session ids or session data.
+///
+/// # Examples
+///
+/// ```
+/// use websession::{StorageError, StoreError};
+///
+/// let error = StoreError::Other("backend offline".into());
+/// assert_eq!(error.to_string(), "custom session store failed: backend offline");
+/// assert!(matches!(StorageError::from(error), StorageError::Store(StoreError::Other(_))));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// A file of a [`FileStore`](crate::FileStore) could not be read, written or removed.
+    #[error(
+        "failed to {operation} a session file in {}: {source}; check that the directory \
+         exists and that this process may read and write it",
+        directory.display()
+    )]
+    Io {
+        /// What was being done: `read`, `write`, `rename`, `remove` or `list`.
+        operation: &'static str,
+        /// The store's directory.
+        directory: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A Redis command failed, for example because the server is down or unreachable.
+    #[cfg(feature = "redis")]
+    #[error(
+        "redis {operation} for a session failed: {source}; check that the Redis server is \
+         running and reachable"
+    )]
+    Redis {
+        /// What was being done: `create`, `read`, `update` or `delete`.
+        operation: &'static str,
+        /// The error from the `redis` crate.
+        #[source]
+        source: redis::RedisError,
+    },
+    /// The session data cannot be written as JSON.
+    #[error("session data cannot be stored: {0}")]
+    Encode(#[from] StringifyError),
+    /// A store that runs blocking work on Tokio's blocking threads was called outside a
+    /// Tokio runtime.
+    #[error(
+        "the file session store needs a Tokio runtime; call it from a task of a Tokio runtime"
+    )]
+    NoRuntime,
+    /// Blocking work of a store ended without a result, because it panicked or the runtime
+    /// shut down.
+    #[error("a session store task did not complete: {0}")]
+    Task(#[source] tokio::task::JoinError),
+    /// Every freshly generated id was already taken, which with 128-bit random ids points
+    /// to a broken random number generator or a store that reports every id as taken.
+    #[error(
+        "no free session id after {attempts} attempts; check the store and the operating \
+         system's random number generator"
+    )]
+    IdsExhausted {
+        /// How many ids were tried.
+        attempts: u32,
+    },
+    /// A store returned an id that [`is_valid_session_id`](crate::is_valid_session_id)
+    /// rejects, so it could not be read back from the cookie.
+    #[error(
+        "the session store returned an invalid session id of {length} characters; ids must be \
+         1 to 128 characters of A-Z, a-z, 0-9, '-' and '_'"
+    )]
+    InvalidId {
+        /// Length of the rejected id, in bytes.
+        length: usize,
+    },
+    /// Any other failure of a custom store.
+    #[error("custom session store failed: {0}")]
+    Other(#[source] Box<dyn Error + Send + Sync>),
+}
+
+/// Returns the moment a record saved at `now` expires: `expires`, or `now + max_lifetime`
+/// when the cookie has no expiry.
+pub(crate) fn record_expiry(
+    expires: Option<SystemTime>,
+    now: SystemTime,
+    max_lifetime: Duration,
+) -> SystemTime {
+    expires.unwrap_or_else(|| {
+        // A lifetime too long for SystemTime is capped at about 136 years.
+        now.checked_add(max_lifetime)
+            .unwrap_or_else(|| now + Duration::from_secs(u64::from(u32::MAX)))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::UNIX_EPOCH;
+
+    use super::*;
+
+    #[test]
+    fn record_expiry_prefers_given_expiry() {
+        let now = UNIX_EPOCH + Duration::from_secs(1000);
+        let at = UNIX_EPOCH + Duration::from_secs(5);
+        assert_eq!(record_expiry(Some(at), now, Duration::from_secs(60)), at);
+        assert_eq!(
+            record_expiry(None, now, Duration::from_secs(60)),
+            now + Duration::from_secs(60)
+        );
+    }
+
+    #[test]
+    fn record_expiry_caps_huge_lifetime() {
+        let now = UNIX_EPOCH;
+        let capped = record_expiry(None, now, Duration::MAX);
+        assert_eq!(capped, now + Duration::from_secs(u64::from(u32::MAX)));
+    }
+}

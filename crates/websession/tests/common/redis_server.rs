@@ -1,0 +1,134 @@
+//! A `redis-server` process of the test's own, on a free loopback port, without persistence.
+//!
+//! The binary must be installed (Debian package `redis-server`); a missing binary fails the
+//! test with instructions instead of skipping it.
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::TempDir;
+
+/// How long a started server may take to accept connections.
+const START_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug)]
+pub struct RedisServer {
+    port: u16,
+    child: Option<Child>,
+    directory: TempDir,
+}
+
+impl RedisServer {
+    /// Starts a server on a free port of 127.0.0.1.
+    pub fn start() -> RedisServer {
+        let port = free_port();
+        let mut server = RedisServer {
+            port,
+            child: None,
+            directory: TempDir::new("redis"),
+        };
+        server.restart();
+        server
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// Stops the server and waits until the process has exited.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            child.wait().expect("redis-server exits after kill");
+        }
+    }
+
+    /// Starts the server again on the same port, with no data (nothing is persisted).
+    pub fn restart(&mut self) {
+        self.stop();
+        let child = Command::new("redis-server")
+            .args(["--port", &self.port.to_string()])
+            .args(["--bind", "127.0.0.1"])
+            .args(["--save", ""])
+            .args(["--appendonly", "no"])
+            .args(["--protected-mode", "yes"])
+            .arg("--dir")
+            .arg(self.directory.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|error| {
+                panic!(
+                    "cannot start redis-server ({error}); the Redis tests need it installed: \
+                     apt-get install -y redis-server"
+                )
+            });
+        self.child = Some(child);
+        self.wait_until_ready();
+    }
+
+    fn wait_until_ready(&mut self) {
+        let address = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            if let Some(child) = self.child.as_mut() {
+                if let Ok(Some(status)) = child.try_wait() {
+                    panic!(
+                        "redis-server on port {} exited at start: {status}",
+                        self.port
+                    );
+                }
+            }
+            if ping(address) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "redis-server on port {} not ready after {START_TIMEOUT:?}",
+                self.port
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Runs one command through a fresh synchronous connection.
+    pub fn command<T: redis::FromRedisValue>(&self, command: &redis::Cmd) -> T {
+        let client = redis::Client::open(self.url()).expect("valid url");
+        let mut connection = client
+            .get_connection()
+            .expect("redis-server accepts a connection");
+        command
+            .query(&mut connection)
+            .expect("redis command succeeds")
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn free_port() -> u16 {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("a free loopback port");
+    listener.local_addr().expect("bound address").port()
+}
+
+fn ping(address: SocketAddr) -> bool {
+    use std::io::{Read as _, Write as _};
+
+    let Ok(mut stream) = TcpStream::connect_timeout(&address, Duration::from_millis(200)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+    if stream.write_all(b"PING\r\n").is_err() {
+        return false;
+    }
+    let mut reply = [0u8; 7];
+    stream.read_exact(&mut reply).is_ok() && &reply == b"+PONG\r\n"
+}
