@@ -116,7 +116,7 @@ fn header_values(headers: &HeaderMap, name: &str) -> Vec<String> {
         .collect()
 }
 
-/// The `name=value` pair of a `Set-Cookie` value, as the browser sends it back.
+/// Returns the `name=value` pair of a `Set-Cookie` value, as the browser sends it back.
 fn request_cookie(set_cookie: &str) -> String {
     set_cookie.split(';').next().unwrap().to_owned()
 }

@@ -14,8 +14,8 @@ use crate::session::Session;
 /// the handler returns.
 ///
 /// It dereferences to [`Session`]. The layer loads the session the first time a handler
-/// extracts it, and when the handler has dropped it, commits it if it changed (a consumed
-/// flash value counts), re-signs it if its cookie verified only with an older secret, and
+/// extracts it. Once the handler has returned, the layer commits the session if it changed
+/// (a consumed flash value counts) or if its cookie verified only with an older secret, and
 /// deletes it if the handler called [`destroy`](Self::destroy). Requests whose handlers
 /// never extract a `ManagedSession` cost no storage access.
 ///

@@ -121,7 +121,7 @@ impl<S> fmt::Debug for SessionService<S> {
     }
 }
 
-/// What [`save`] did with a request's session.
+/// Outcome of [`save`] for one request's session.
 enum Saved {
     /// No handler extracted the session.
     Untouched,
@@ -163,8 +163,8 @@ async fn save(slot: &SessionSlot) -> Result<Saved, SessionError> {
         set_cookie = Some(SetSessionCookie::new(value)?);
     }
 
-    // After a destroy, only data set since then makes a new session worth storing; its
-    // Set-Cookie replaces the removal cookie, since both name the same cookie.
+    // After a destroy, only data set since then makes a new session worth storing. Its
+    // Set-Cookie then replaces the removal cookie, because both name the same cookie.
     let wants_commit = if set_cookie.is_some() {
         session.is_changed()
     } else {
