@@ -495,7 +495,7 @@ proptest! {
     /// Any bytes as a `Cookie` header: parsing returns without panicking and loading a
     /// session never fails.
     #[test]
-    fn any_header_bytes_never_panic_or_fail(
+    fn any_header_bytes_never_fail(
         fields in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..200), 0..4),
         interesting in prop::collection::vec(
             prop_oneof![
@@ -552,7 +552,7 @@ proptest! {
 
     /// Numbers alone, with many more cases than the nested values get.
     #[test]
-    fn numbers_match_reference_number_to_string(x in number()) {
+    fn numbers_match_reference_format(x in number()) {
         let written = websession::json::stringify(&Value::from(x)).unwrap();
         let expected = if Value::from(x).is_null() { "null".to_owned() } else { reference::number_to_string(x) };
         prop_assert_eq!(written, expected);
