@@ -32,6 +32,23 @@ async fn cookie_store_in_chromium() {
     demo.stop_with_ctrl_c();
 }
 
+#[tokio::test]
+async fn file_store_in_chromium() {
+    let _browser = BROWSER.lock().await;
+    let sessions = TempDir::new("file-store");
+    let demo = Demo::start(&format!("file:{}", sessions.0.display()));
+    run_in_chromium(&demo).await;
+    demo.stop_with_ctrl_c();
+
+    let files = std::fs::read_dir(&sessions.0)
+        .expect("list the session files")
+        .count();
+    assert_eq!(
+        files, 1,
+        "only the session holding the sign-out flash is left"
+    );
+}
+
 /// Returns the path of a program the test needs, failing the test when it is missing.
 fn require_program(path: &str, package: &str) -> PathBuf {
     let path = PathBuf::from(path);
