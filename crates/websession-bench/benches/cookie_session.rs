@@ -8,6 +8,9 @@
 //!
 //! `BENCH_QUICK=1` runs a few iterations of each, to check that the benchmarks still run.
 
+// `criterion_group!` generates a public function without documentation.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 use std::time::Duration;
 

@@ -1,0 +1,91 @@
+//! A minimal axum server for the HTTP-level benchmark, on one thread, on loopback.
+//!
+//! ```text
+//! bench-http-server PORT
+//! ```
+//!
+//! Routes, all answering with the session's `userId` (a constant without the session layer):
+//!
+//! - `GET /plain`: no session layer;
+//! - `GET /read`: `SessionLayer` over the cookie session storage; the handler reads `userId`,
+//!   so the session is unchanged and no `Set-Cookie` is sent;
+//! - `GET /write`: the same layer; the handler also changes `theme`, so the layer commits the
+//!   session and sends `Set-Cookie`.
+//!
+//! On startup it prints `cookie: <header>`, the `Cookie` request header that carries the small
+//! benchmark payload, then `listening on <address>`.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::routing::get;
+use axum::Router;
+use websession::axum::{ManagedSession, SessionLayer};
+use websession::{Cookie, CookieSessionStorage};
+use websession_bench::{Fixture, Ours};
+
+const USER_ID: &str = "7f3c9a2e-4b1d-4e8a-9c6f-2d5e8b1a0f47";
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+async fn plain() -> &'static str {
+    USER_ID
+}
+
+async fn read(mut session: ManagedSession) -> String {
+    user_id(&mut session)
+}
+
+async fn write(mut session: ManagedSession) -> String {
+    let theme = if COUNTER.fetch_add(1, Ordering::Relaxed) & 1 == 1 {
+        "dark"
+    } else {
+        "lite"
+    };
+    session.set("theme", theme);
+    user_id(&mut session)
+}
+
+fn user_id(session: &mut ManagedSession) -> String {
+    match session.get("userId") {
+        Some(serde_json::Value::String(id)) => id,
+        _ => String::new(),
+    }
+}
+
+fn main() -> std::io::Result<()> {
+    let port: u16 = match std::env::args().nth(1).map(|text| text.parse()) {
+        Some(Ok(port)) => port,
+        _ => {
+            eprintln!("usage: bench-http-server PORT");
+            std::process::exit(2);
+        }
+    };
+
+    let fixture = Fixture::load();
+    let header = fixture.request_header(&Ours::new(&fixture).commit_data(fixture.payload("small")));
+    let cookie = Cookie::builder(fixture.cookie_name.clone())
+        .secrets(&fixture.secrets)
+        .http_only(true)
+        .secure(true)
+        .build()
+        .expect("the fixture's secrets are not empty");
+    let sessions = Router::new()
+        .route("/read", get(read))
+        .route("/write", get(write))
+        .layer(SessionLayer::from_storage(CookieSessionStorage::new(
+            cookie,
+        )));
+    let app = Router::new().route("/plain", get(plain)).merge(sessions);
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let address = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let listener = tokio::net::TcpListener::bind(address).await?;
+        println!("cookie: {header}");
+        println!("listening on {}", listener.local_addr()?);
+        axum::serve(listener, app).await
+    })
+}

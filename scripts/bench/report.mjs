@@ -1,0 +1,133 @@
+// Prints the benchmark tables: criterion's estimates under <target>/criterion merged with the
+// JavaScript anchor's results, as ns per operation with each column's ratio to the floor.
+//
+// usage: node report.mjs CRITERION_DIR ANCHOR_JSON_OR_- [HTTP_TSV_OR_-]
+// Exits with status 1 when a cookie benchmark has no estimate.
+import fs from "node:fs";
+import path from "node:path";
+
+const [criterionDir, anchorFile = "-", httpFile = "-"] = process.argv.slice(2);
+if (!criterionDir) {
+  console.error("usage: node report.mjs CRITERION_DIR ANCHOR_JSON_OR_- [HTTP_TSV_OR_-]");
+  process.exit(2);
+}
+
+// Every benchmark directory holds new/benchmark.json (its ids) and new/estimates.json.
+function readCriterion(dir) {
+  const results = new Map();
+  const walk = (current) => {
+    for (const entry of fs.readdirSync(current, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const full = path.join(current, entry.name);
+      const meta = path.join(full, "new", "benchmark.json");
+      if (fs.existsSync(meta)) {
+        const id = JSON.parse(fs.readFileSync(meta, "utf8"));
+        const estimates = JSON.parse(fs.readFileSync(path.join(full, "new", "estimates.json"), "utf8"));
+        results.set(`${id.group_id}/${id.function_id}/${id.value_str}`, estimates.median.point_estimate);
+      } else if (entry.name !== "report") {
+        walk(full);
+      }
+    }
+  };
+  if (fs.existsSync(dir)) walk(dir);
+  return results;
+}
+
+const criterion = readCriterion(criterionDir);
+const anchor = new Map();
+let nodeVersion = "";
+if (anchorFile !== "-") {
+  const parsed = JSON.parse(fs.readFileSync(anchorFile, "utf8"));
+  nodeVersion = parsed.node;
+  for (const r of parsed.results) anchor.set(`${r.impl}/${r.op}/${r.payload}`, r.ns);
+}
+
+const format = (ns) => (ns >= 10000 ? `${(ns / 1000).toFixed(1)} µs` : ns >= 1000 ? `${(ns / 1000).toFixed(2)} µs` : `${ns.toFixed(0)} ns`);
+const cell = (ns, floor) => (ns === undefined ? "n/a" : `${format(ns)} (${(ns / floor).toFixed(2)}x)`);
+
+// Cookie sessions: one row per operation and payload.
+const columns = [
+  ["floor", (op, p) => criterion.get(`cookie_${op}/floor/${p}`)],
+  ["websession", (op, p) => criterion.get(`cookie_${op}/websession/${p}`)],
+  ["cookie crate", (op, p) => criterion.get(`cookie_${op}/cookie-crate/${p}`)],
+  ["Remix 2", (op, p) => anchor.get(`remix/${op}/${p}`)],
+  ["React Router 7", (op, p) => anchor.get(`react-router/${op}/${p}`)],
+];
+const rows = [];
+let missing = false;
+console.log(`\n## Cookie session: time per operation (median), ratio to the floor${nodeVersion ? `; Node ${nodeVersion}` : ""}\n`);
+console.log(`| operation | payload | ${columns.map(([name]) => name).join(" | ")} |`);
+console.log(`|---|---|${columns.map(() => "---:").join("|")}|`);
+for (const op of ["get", "commit", "roundtrip"]) {
+  for (const p of ["small", "large"]) {
+    const values = columns.map(([, get]) => get(op, p));
+    const floor = values[0];
+    if (floor === undefined || values[1] === undefined) missing = true;
+    rows.push({ op, p, values });
+    console.log(`| ${op} | ${p} | ${values.map((ns) => cell(ns, floor ?? NaN)).join(" | ")} |`);
+  }
+}
+
+// The targets, each as a ratio from this one run.
+const value = (op, p, column) => rows.find((r) => r.op === op && r.p === p)?.values[column];
+const targets = [
+  ["small round trip within 1.15x of the floor", value("roundtrip", "small", 1) / value("roundtrip", "small", 0), (r) => r <= 1.15],
+  ["large round trip within 1.05x of the floor", value("roundtrip", "large", 1) / value("roundtrip", "large", 0), (r) => r <= 1.05],
+  ["small round trip faster than the cookie crate", value("roundtrip", "small", 1) / value("roundtrip", "small", 2), (r) => r < 1],
+  ["large round trip faster than the cookie crate", value("roundtrip", "large", 1) / value("roundtrip", "large", 2), (r) => r < 1],
+  ["small round trip at least 8x faster than Remix", value("roundtrip", "small", 3) / value("roundtrip", "small", 1), (r) => r >= 8],
+  ["small get cheaper than the floor's get", value("get", "small", 1) / value("get", "small", 0), (r) => r < 1],
+  ["large get cheaper than the floor's get", value("get", "large", 1) / value("get", "large", 0), (r) => r < 1],
+];
+
+// Server-side storages.
+const storageRows = [...criterion.entries()].filter(([key]) => key.startsWith("storage_roundtrip/"));
+if (storageRows.length) {
+  console.log(`\n## Server-side storages: round trip (load, read, change, commit), median\n`);
+  console.log("| storage | payload | time |");
+  console.log("|---|---|---:|");
+  for (const [key, ns] of storageRows.sort()) {
+    const [, storage, p] = key.split("/");
+    console.log(`| ${storage} | ${p} | ${format(ns)} |`);
+  }
+}
+
+// HTTP level: one line per route, `ROUTE<TAB>{json from wrk's done() hook}`.
+if (httpFile !== "-" && fs.existsSync(httpFile)) {
+  const names = {
+    plain: "without session layer",
+    read: "session layer, handler reads userId",
+    write: "session layer, handler changes theme (Set-Cookie)",
+  };
+  const runs = fs.readFileSync(httpFile, "utf8").trim().split("\n").filter(Boolean).map((line) => {
+    const [route, json] = line.split("\t");
+    const r = JSON.parse(json);
+    return { route, name: names[route] ?? route, rps: r.requests / (r.duration_us / 1e6), latency: r.latency_mean_us };
+  });
+  console.log("\n## HTTP: minimal axum app under wrk (1 thread, 16 connections, loopback)\n");
+  // The server runs on one thread and wrk keeps it busy, so 1/throughput is the server's
+  // time per request; the ratio of those times is the layer's overhead. wrk's mean latency
+  // also includes queueing behind the other connections.
+  console.log("| app | requests/s | time per request | ratio | wrk mean latency |");
+  console.log("|---|---:|---:|---:|---:|");
+  const plain = runs.find((r) => r.route === "plain");
+  for (const run of runs) {
+    const ratio = plain ? `${(plain.rps / run.rps).toFixed(2)}x` : "n/a";
+    console.log(`| ${run.name} | ${run.rps.toFixed(0)} | ${format(1e9 / run.rps)} | ${ratio} | ${run.latency.toFixed(0)} µs |`);
+  }
+  for (const run of runs.filter((r) => r !== plain && plain)) {
+    targets.push([`${run.name}: at most 1.10x the time per request without it`, plain.rps / run.rps, (r) => r <= 1.1]);
+  }
+}
+
+console.log("\n## Targets (ratios from this run)\n");
+console.log("| target | ratio | met |");
+console.log("|---|---:|---|");
+for (const [name, ratio, ok] of targets) {
+  const shown = Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : "n/a";
+  console.log(`| ${name} | ${shown} | ${Number.isFinite(ratio) ? (ok(ratio) ? "yes" : "no") : "n/a"} |`);
+}
+if (missing) {
+  console.error("error: some cookie benchmarks have no criterion estimate; run `cargo bench -p websession-bench` first");
+  process.exit(1);
+}
