@@ -35,9 +35,9 @@ fn main() -> ExitCode {
 
     // Secrets are ordered by their position on the command line, which only the matches of
     // the subcommand record.
-    let Some((_, command_matches)) = matches.subcommand() else {
-        unreachable!("clap requires a subcommand");
-    };
+    let command_matches = matches
+        .subcommand()
+        .map_or(&matches, |(_, command_matches)| command_matches);
     match run(&cli.command, command_matches) {
         Ok(status) => status,
         Err(error) => {
