@@ -27,6 +27,7 @@ pub const DELETION: &str =
 
 /// Defines one `#[tokio::test]` per scenario, each calling `$make().await` for a
 /// `(store, clock, guard)` triple; the guard keeps the store's resources alive.
+#[allow(unused_macros)]
 macro_rules! conformance_suite {
     ($make:path) => {
         $crate::common::conformance::conformance_suite!(@tests $make;
@@ -60,6 +61,7 @@ macro_rules! conformance_suite {
         )*
     };
 }
+#[allow(unused_imports)]
 pub(crate) use conformance_suite;
 
 /// The test cookie: `__session`, signed, with the store's clock.

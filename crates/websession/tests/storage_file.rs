@@ -1,0 +1,307 @@
+//! [`FileStore`] behaviour beyond the conformance scenarios: atomic writes under many
+//! writers, damaged files, ids that try to leave the directory, and cleanup.
+
+mod common;
+
+use std::io::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
+
+use common::conformance::{cookie, start};
+use common::{request_cookie, TempDir};
+use serde_json::{json, Map, Value};
+use websession::{
+    CookieOptions, FileStore, ManualClock, ServerSessionStorage, SessionStorage, SessionStore,
+    StoreError,
+};
+
+/// Log output of every test in this file; warnings are checked by their text.
+fn captured_logs() -> &'static Mutex<Vec<u8>> {
+    static LOGS: OnceLock<Mutex<Vec<u8>>> = OnceLock::new();
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    let logs = LOGS.get_or_init(|| Mutex::new(Vec::new()));
+    INSTALLED.get_or_init(|| {
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_max_level(tracing::Level::WARN)
+            .with_writer(|| LogWriter)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("first subscriber");
+    });
+    logs
+}
+
+struct LogWriter;
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        captured_logs().lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn logs_text() -> String {
+    String::from_utf8_lossy(&captured_logs().lock().unwrap()).into_owned()
+}
+
+fn object(value: Value) -> Map<String, Value> {
+    value.as_object().cloned().unwrap()
+}
+
+fn store_in(directory: &TempDir, clock: &ManualClock) -> FileStore {
+    FileStore::new(directory.path())
+        .unwrap()
+        .with_clock(Arc::new(clock.clone()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_writers_never_expose_partial_file() {
+    let directory = TempDir::new("writers");
+    let clock = ManualClock::new(start());
+    let store = store_in(&directory, &clock);
+    // Large values make a torn write likely to be seen if writes were not atomic.
+    let payload = |writer: usize| {
+        object(json!({
+            "writer": writer,
+            "padding": "x".repeat(64 * 1024 + writer),
+        }))
+    };
+    let id = store.create(&payload(0), None).await.unwrap();
+    let path = directory.path().join(format!("{id}.json"));
+
+    let done = Arc::new(AtomicBool::new(false));
+    let reader = {
+        let (store, id, path, done) = (store.clone(), id.clone(), path.clone(), done.clone());
+        tokio::spawn(async move {
+            let mut reads = 0;
+            while !done.load(Ordering::Relaxed) || reads < 100 {
+                let data = store.read(&id).await.unwrap().expect("never missing");
+                let writer = data["writer"].as_u64().unwrap() as usize;
+                assert_eq!(data["padding"].as_str().unwrap().len(), 64 * 1024 + writer);
+
+                let raw = std::fs::read(&path).expect("the file always exists");
+                let text = std::str::from_utf8(&raw).expect("complete UTF-8");
+                let value: Value = serde_json::from_str(text).expect("complete JSON");
+                assert!(value["data"]["writer"].is_u64());
+                reads += 1;
+            }
+            reads
+        })
+    };
+
+    let mut writers = Vec::new();
+    for writer in 1..=50 {
+        let (store, id) = (store.clone(), id.clone());
+        writers.push(tokio::spawn(async move {
+            for _ in 0..4 {
+                assert!(store.update(&id, &payload(writer), None).await.unwrap());
+            }
+        }));
+    }
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    done.store(true, Ordering::Relaxed);
+    let reads = reader.await.unwrap();
+    assert!(reads >= 100);
+
+    let final_data = store.read(&id).await.unwrap().unwrap();
+    let writer = final_data["writer"].as_u64().unwrap() as usize;
+    assert!((1..=50).contains(&writer));
+    assert_eq!(final_data, payload(writer));
+    let leftovers: Vec<_> = std::fs::read_dir(directory.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 1, "no temporary files left: {leftovers:?}");
+}
+
+#[tokio::test]
+async fn damaged_file_reads_as_no_session_with_warning() {
+    let logs = captured_logs();
+    let directory = TempDir::new("damaged");
+    let clock = ManualClock::new(start());
+    let store = store_in(&directory, &clock);
+    let storage = ServerSessionStorage::new(cookie(&clock, None), store.clone());
+
+    let mut session = storage.get_session(None).await.unwrap();
+    session.set("user", "alice");
+    let set_cookie = storage
+        .commit_session(&mut session, &CookieOptions::default())
+        .await
+        .unwrap();
+    let path = directory.path().join(format!("{}.json", session.id()));
+    let complete = std::fs::read(&path).unwrap();
+
+    let damaged: [&[u8]; 4] = [
+        &complete[..complete.len() / 2],
+        b"",
+        b"\xff\xfe garbage",
+        br#"{"expires":"later","data":{"user":"mallory"}}"#,
+    ];
+    for (case, bytes) in damaged.iter().enumerate() {
+        logs.lock().unwrap().clear();
+        std::fs::write(&path, bytes).unwrap();
+
+        let loaded = storage
+            .get_session(Some(request_cookie(&set_cookie)))
+            .await
+            .unwrap();
+        assert_eq!(loaded.id(), "", "case {case}");
+        assert!(loaded.data().is_empty(), "case {case}");
+        assert!(!path.exists(), "case {case}: the damaged file is removed");
+        let text = logs_text();
+        let warning = text.lines().find(|line| {
+            line.contains("session file is damaged or truncated")
+                && line.contains(&directory.path().display().to_string())
+        });
+        assert!(
+            warning.is_some_and(|line| line.contains("WARN")),
+            "case {case}: {text}"
+        );
+        assert!(!text.contains(session.id()), "the id is not logged: {text}");
+    }
+}
+
+#[tokio::test]
+async fn ids_cannot_leave_directory() {
+    let parent = TempDir::new("traversal");
+    let sessions = parent.path().join("sessions");
+    let clock = ManualClock::new(start());
+    let store = FileStore::new(&sessions)
+        .unwrap()
+        .with_clock(Arc::new(clock.clone()));
+    let storage = ServerSessionStorage::new(cookie(&clock, None), store.clone());
+
+    // A valid record outside the store's directory, and cookies that point at it.
+    let outside = parent.path().join("secret.json");
+    let record = r#"{"expires":99999999999999,"data":{"role":"admin"}}"#;
+    std::fs::write(&outside, record).unwrap();
+    for id in ["../secret", "..%2Fsecret", "/tmp/../secret", "..\\secret"] {
+        let set_cookie = storage
+            .cookie()
+            .serialize(&json!(id), &CookieOptions::default())
+            .unwrap();
+        let mut session = storage
+            .get_session(Some(request_cookie(&set_cookie)))
+            .await
+            .unwrap();
+        assert!(session.data().is_empty(), "{id}");
+        storage
+            .destroy_session(&mut session, &CookieOptions::default())
+            .await
+            .unwrap();
+        assert_eq!(store.read(id).await.unwrap(), None, "{id}");
+        assert!(!store.update(id, &Map::new(), None).await.unwrap(), "{id}");
+        store.delete(id).await.unwrap();
+    }
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), record);
+}
+
+#[tokio::test]
+async fn remove_expired_sweeps_directory() {
+    let directory = TempDir::new("sweep");
+    let clock = ManualClock::new(start());
+    let store = store_in(&directory, &clock);
+    let soon = Some(start() + Duration::from_secs(10));
+    for _ in 0..3 {
+        store.create(&Map::new(), soon).await.unwrap();
+    }
+    let kept = store.create(&object(json!({"k": 1})), None).await.unwrap();
+    std::fs::write(directory.path().join("notes.txt"), "not a session").unwrap();
+    std::fs::write(directory.path().join("broken-one.json"), "{").unwrap();
+
+    assert_eq!(
+        store.remove_expired().await.unwrap(),
+        1,
+        "only the damaged file"
+    );
+    clock.advance(Duration::from_secs(10));
+    assert_eq!(store.remove_expired().await.unwrap(), 3);
+
+    let mut names: Vec<String> = std::fs::read_dir(directory.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, vec![format!("{kept}.json"), "notes.txt".to_owned()]);
+}
+
+#[tokio::test]
+async fn files_are_private_to_owner() {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+
+        let parent = TempDir::new("modes");
+        let directory = parent.path().join("new");
+        let store = FileStore::new(&directory).unwrap();
+        let id = store.create(&Map::new(), None).await.unwrap();
+        let mode =
+            |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&directory), 0o700);
+        assert_eq!(mode(&directory.join(format!("{id}.json"))), 0o600);
+    }
+}
+
+#[test]
+fn outside_tokio_is_typed_error() {
+    let directory = TempDir::new("no-runtime");
+    let store = FileStore::new(directory.path()).unwrap();
+    let result = block_on_without_tokio(store.read("abc"));
+    assert!(matches!(result, Err(StoreError::NoRuntime)), "{result:?}");
+}
+
+#[test]
+fn missing_directory_parent_is_io_error() {
+    let directory = TempDir::new("blocked");
+    let file = directory.path().join("a-file");
+    std::fs::File::create(&file)
+        .unwrap()
+        .write_all(b"x")
+        .unwrap();
+    let error = FileStore::new(file.join("sessions")).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StoreError::Io {
+                operation: "create",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("check that the directory exists"),
+        "{error}"
+    );
+}
+
+/// Polls a future to completion on this thread, with no Tokio runtime around it.
+fn block_on_without_tokio<F: std::future::Future>(future: F) -> F::Output {
+    struct ThreadWaker(std::thread::Thread);
+
+    impl Wake for ThreadWaker {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+
+    let waker = Waker::from(Arc::new(ThreadWaker(std::thread::current())));
+    let mut context = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut context) {
+            return output;
+        }
+        std::thread::park();
+    }
+}

@@ -1,0 +1,341 @@
+//! [`RedisStore`] against a real `redis-server` that each test starts on a free loopback
+//! port: the conformance scenarios, times to live, key prefixes, and an outage with
+//! recovery.
+//!
+//! The tests fail, rather than skip, when `redis-server` is not installed. Cargo builds this
+//! file only with the `redis` feature (`required-features` in `Cargo.toml`).
+
+mod common;
+
+use std::any::Any;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::conformance::{conformance_suite, cookie, start};
+use common::redis_server::RedisServer;
+use common::request_cookie;
+use serde_json::{json, Map};
+use websession::{
+    CookieOptions, ManualClock, RedisStore, ServerSessionStorage, SessionStorage, SessionStore,
+    StorageError, StoreError, DEFAULT_MAX_LIFETIME,
+};
+
+async fn make_store() -> (RedisStore, ManualClock, Box<dyn Any>) {
+    let server = RedisServer::start();
+    let clock = ManualClock::new(start());
+    let store = RedisStore::connect(&server.url())
+        .await
+        .expect("connect to the test's redis-server")
+        .with_clock(Arc::new(clock.clone()));
+    (store, clock, Box::new(server))
+}
+
+mod conformance {
+    use super::*;
+
+    conformance_suite!(make_store);
+}
+
+/// Returns the `TTL` of `key` in seconds: -2 when missing, -1 when it has no expiry.
+fn ttl(server: &RedisServer, key: &str) -> i64 {
+    server.command(redis::cmd("TTL").arg(key))
+}
+
+fn keys(server: &RedisServer) -> Vec<String> {
+    let mut keys: Vec<String> = server.command(redis::cmd("KEYS").arg("*"));
+    keys.sort();
+    keys
+}
+
+fn object(value: serde_json::Value) -> Map<String, serde_json::Value> {
+    value.as_object().cloned().unwrap()
+}
+
+#[tokio::test]
+async fn ttl_follows_expiry_rounded_up() {
+    let server = RedisServer::start();
+    let clock = ManualClock::new(start());
+    let store = RedisStore::connect(&server.url())
+        .await
+        .unwrap()
+        .with_clock(Arc::new(clock.clone()));
+    let data = object(json!({"a": 1}));
+
+    let cases = [
+        (Duration::from_secs(60), 60),
+        (Duration::from_millis(1500), 2),
+        (Duration::from_millis(200), 1),
+        (Duration::from_millis(1), 1),
+        (Duration::from_secs(3600), 3600),
+    ];
+    for (lifetime, expected) in cases {
+        let id = store.create(&data, Some(start() + lifetime)).await.unwrap();
+        let key = format!("websession:{id}");
+        let seconds = ttl(&server, &key);
+        // The TTL counts down in real time, so it may be a second lower than set.
+        assert!(
+            (expected - 1..=expected).contains(&seconds) && seconds >= 1,
+            "{lifetime:?}: ttl {seconds}, expected {expected}"
+        );
+
+        assert!(store
+            .update(&id, &data, Some(start() + lifetime))
+            .await
+            .unwrap());
+        let seconds = ttl(&server, &key);
+        assert!(
+            (expected - 1..=expected).contains(&seconds) && seconds >= 1,
+            "{lifetime:?} after update: ttl {seconds}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn ttl_without_expiry_is_max_lifetime() {
+    let server = RedisServer::start();
+    let clock = ManualClock::new(start());
+    let store = RedisStore::connect(&server.url())
+        .await
+        .unwrap()
+        .with_clock(Arc::new(clock.clone()));
+    let id = store.create(&Map::new(), None).await.unwrap();
+    let max = DEFAULT_MAX_LIFETIME.as_secs() as i64;
+    let seconds = ttl(&server, &format!("websession:{id}"));
+    assert!(
+        (max - 1..=max).contains(&seconds),
+        "ttl {seconds}, max {max}"
+    );
+
+    let short = store.clone().with_max_lifetime(Duration::from_secs(90));
+    assert!(short.update(&id, &Map::new(), None).await.unwrap());
+    let seconds = ttl(&server, &format!("websession:{id}"));
+    assert!((89..=90).contains(&seconds), "ttl {seconds}");
+}
+
+#[tokio::test]
+async fn every_key_has_ttl() {
+    let server = RedisServer::start();
+    let (store, clock) = {
+        let clock = ManualClock::new(start());
+        let store = RedisStore::connect(&server.url())
+            .await
+            .unwrap()
+            .with_clock(Arc::new(clock.clone()));
+        (store, clock)
+    };
+    let storage = ServerSessionStorage::new(cookie(&clock, None), store.clone());
+    for max_age in [None, Some(1), Some(59), Some(86_400)] {
+        let mut session = storage.get_session(None).await.unwrap();
+        session.set("n", 1);
+        let overrides = CookieOptions {
+            max_age,
+            ..CookieOptions::default()
+        };
+        storage
+            .commit_session(&mut session, &overrides)
+            .await
+            .unwrap();
+        storage
+            .commit_session(&mut session, &overrides)
+            .await
+            .unwrap();
+    }
+    let keys = keys(&server);
+    assert_eq!(keys.len(), 4);
+    for key in keys {
+        let seconds = ttl(&server, &key);
+        assert!(
+            seconds >= 1,
+            "{key} has ttl {seconds}: never unbounded or zero"
+        );
+    }
+}
+
+#[tokio::test]
+async fn max_age_zero_leaves_no_key() {
+    let (store, clock, server) = make_store().await;
+    let server = server.downcast::<RedisServer>().unwrap();
+    let storage = ServerSessionStorage::new(cookie(&clock, None), store);
+    let mut session = storage.get_session(None).await.unwrap();
+    session.set("a", 1);
+    storage
+        .commit_session(&mut session, &CookieOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(keys(&server).len(), 1);
+
+    let zero = CookieOptions {
+        max_age: Some(0),
+        ..CookieOptions::default()
+    };
+    storage.commit_session(&mut session, &zero).await.unwrap();
+    assert_eq!(keys(&server), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn keys_use_configured_prefix() {
+    let server = RedisServer::start();
+    let store = RedisStore::connect(&server.url())
+        .await
+        .unwrap()
+        .with_prefix("shop:session:");
+    assert_eq!(store.prefix(), "shop:session:");
+    let id = store.create(&object(json!({"a": 1})), None).await.unwrap();
+    assert_eq!(keys(&server), vec![format!("shop:session:{id}")]);
+    let value: String = server.command(redis::cmd("GET").arg(format!("shop:session:{id}")));
+    assert!(value.ends_with(r#","data":{"a":1}}"#), "{value}");
+
+    let other = RedisStore::connect(&server.url()).await.unwrap();
+    assert_eq!(other.read(&id).await.unwrap(), None, "another prefix");
+}
+
+#[tokio::test]
+async fn foreign_value_reads_as_no_session() {
+    let server = RedisServer::start();
+    let store = RedisStore::connect(&server.url()).await.unwrap();
+    let key = "websession:planted-value";
+    for value in [
+        "not json",
+        r#"{"expires":"soon","data":{}}"#,
+        r#"{"expires":99999999999999,"data":["#,
+    ] {
+        let _: () = server.command(redis::cmd("SET").arg(key).arg(value));
+        assert_eq!(store.read("planted-value").await.unwrap(), None, "{value}");
+        assert_eq!(keys(&server), Vec::<String>::new(), "{value} is deleted");
+    }
+}
+
+#[tokio::test]
+async fn expired_record_not_updated() {
+    let (store, clock, _server) = make_store().await;
+    let id = store
+        .create(
+            &object(json!({"a": 1})),
+            Some(start() + Duration::from_secs(10)),
+        )
+        .await
+        .unwrap();
+    // Redis still holds the key for seconds, but the store's clock says it has expired.
+    clock.advance(Duration::from_secs(10));
+    assert!(!store.update(&id, &Map::new(), None).await.unwrap());
+    assert_eq!(store.read(&id).await.unwrap(), None);
+}
+
+/// Retries `attempt` for up to 15 seconds, until it succeeds.
+async fn eventually<T, F, Fut>(mut attempt: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, StorageError>>,
+{
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        match attempt().await {
+            Ok(value) => return value,
+            Err(error) if Instant::now() < deadline => {
+                let _ = error;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(error) => panic!("store did not recover: {error}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outage_gives_typed_error_then_recovers() {
+    let mut server = RedisServer::start();
+    let port = server.port();
+    let clock = ManualClock::new(start());
+    let store = RedisStore::connect(&server.url())
+        .await
+        .unwrap()
+        .with_clock(Arc::new(clock.clone()));
+    let storage = ServerSessionStorage::new(cookie(&clock, None), store);
+
+    let mut session = storage.get_session(None).await.unwrap();
+    session.set("user", "alice");
+    let set_cookie = storage
+        .commit_session(&mut session, &CookieOptions::default())
+        .await
+        .unwrap();
+    let cookie_header = request_cookie(&set_cookie).to_owned();
+
+    // Redis goes away mid-run.
+    server.stop();
+    let error = storage
+        .get_session(Some(&cookie_header))
+        .await
+        .expect_err("reading with Redis down is an error, not an empty session");
+    assert!(
+        matches!(
+            error,
+            StorageError::Store(StoreError::Redis {
+                operation: "read",
+                ..
+            })
+        ),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("redis read"), "{error}");
+
+    session.set("visits", 2);
+    let error = storage
+        .commit_session(&mut session, &CookieOptions::default())
+        .await
+        .expect_err("committing with Redis down is an error");
+    assert!(
+        matches!(
+            error,
+            StorageError::Store(StoreError::Redis {
+                operation: "update",
+                ..
+            })
+        ),
+        "{error:?}"
+    );
+    assert!(
+        session.is_changed(),
+        "a failed commit leaves the session unsaved"
+    );
+
+    let mut fresh = storage.get_session(None).await.unwrap();
+    fresh.set("a", 1);
+    let error = storage
+        .commit_session(&mut fresh, &CookieOptions::default())
+        .await
+        .expect_err("creating with Redis down is an error");
+    assert!(
+        matches!(
+            error,
+            StorageError::Store(StoreError::Redis {
+                operation: "create",
+                ..
+            })
+        ),
+        "{error:?}"
+    );
+    assert_eq!(fresh.id(), "", "no id without a record");
+
+    // Redis comes back on the same port, without the data, as after a restart without
+    // persistence.
+    server.restart();
+    assert_eq!(server.port(), port);
+    let reloaded = eventually(|| storage.get_session(Some(&cookie_header))).await;
+    assert_eq!(reloaded.id(), "", "the record was lost with the old server");
+    assert!(reloaded.data().is_empty());
+
+    let set_cookie = eventually(|| {
+        let mut fresh = fresh.clone();
+        let storage = &storage;
+        async move {
+            storage
+                .commit_session(&mut fresh, &CookieOptions::default())
+                .await
+        }
+    })
+    .await;
+    let read_back = storage
+        .get_session(Some(request_cookie(&set_cookie)))
+        .await
+        .unwrap();
+    assert_eq!(read_back.data(), &object(json!({"a": 1})));
+}

@@ -1,0 +1,295 @@
+//! [`ServerSessionStorage`] checked through a store that records its calls: which calls a
+//! flow makes, in which order, and which inputs never reach the store.
+
+mod common;
+
+use std::error::Error as _;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use async_trait::async_trait;
+use common::conformance::{cookie, start};
+use common::recording_store::RecordingStore;
+use common::request_cookie;
+use serde_json::{json, Map, Value};
+use websession::{
+    Cookie, CookieOptions, ManualClock, ServerSessionStorage, SessionStorage, SessionStore,
+    StorageError, StoreError,
+};
+
+fn recording() -> (ServerSessionStorage<RecordingStore>, RecordingStore) {
+    let clock = ManualClock::new(start());
+    let store = RecordingStore::new();
+    (
+        ServerSessionStorage::new(cookie(&clock, None), store.clone()),
+        store,
+    )
+}
+
+fn functions(store: &RecordingStore) -> Vec<String> {
+    store
+        .calls()
+        .iter()
+        .map(|call| {
+            format!(
+                "{} {}",
+                call["fn"].as_str().unwrap(),
+                call["id"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+fn none() -> CookieOptions {
+    CookieOptions::default()
+}
+
+fn object(value: Value) -> Map<String, Value> {
+    value.as_object().cloned().unwrap()
+}
+
+#[tokio::test]
+async fn rotation_creates_before_deleting() {
+    let (storage, store) = recording();
+    store.preload("sid-old", object(json!({"cart": 1})));
+    let header = storage
+        .cookie()
+        .serialize(&json!("sid-old"), &none())
+        .unwrap();
+    let mut session = storage
+        .get_session(Some(request_cookie(&header)))
+        .await
+        .unwrap();
+
+    let set_cookie = storage.rotate_id(&mut session, &none()).await.unwrap();
+    assert_eq!(
+        functions(&store),
+        ["readData sid-old", "createData ", "deleteData sid-old"]
+    );
+    assert_eq!(store.calls()[1]["returned"], json!("sid-1"));
+    assert_eq!(store.calls()[1]["data"], json!({"cart": 1}));
+    assert_eq!(session.id(), "sid-1");
+    assert_eq!(
+        request_cookie(&set_cookie),
+        "__session=InNpZC0xIg%3D%3D.9yINvMudmodbTceHsv4M2VIEEL%2BphDXlh6CV%2BvESpP0"
+    );
+    assert!(!store.contains("sid-old"));
+}
+
+#[tokio::test]
+async fn invalid_ids_never_reach_store() {
+    let (signed, store) = recording();
+    let clock = ManualClock::new(start());
+    let unsigned = ServerSessionStorage::new(
+        Cookie::builder("__session")
+            .clock(Arc::new(clock))
+            .build()
+            .unwrap(),
+        store.clone(),
+    );
+    for storage in [&signed, &unsigned] {
+        for id in ["../x", "a b", "k:*", "", &"a".repeat(129), "é"] {
+            let header = storage.cookie().serialize(&json!(id), &none()).unwrap();
+            let mut session = storage
+                .get_session(Some(request_cookie(&header)))
+                .await
+                .unwrap();
+            assert_eq!(session.id(), "", "{id:?}");
+            storage
+                .destroy_session(&mut session, &none())
+                .await
+                .unwrap();
+        }
+    }
+    assert_eq!(store.calls(), Vec::<Value>::new());
+}
+
+#[tokio::test]
+async fn unknown_id_creates_fresh_record() {
+    let (storage, store) = recording();
+    let header = "__session=Imdob3N0Ig%3D%3D.bb8fcL9EWEF4kjXg0iUDZNXm8CFFb5bJ5yH3k7U%2BrwU";
+    let mut session = storage.get_session(Some(header)).await.unwrap();
+    assert_eq!(session.id(), "");
+    storage.commit_session(&mut session, &none()).await.unwrap();
+    assert_eq!(functions(&store), ["readData ghost", "createData "]);
+    assert_eq!(session.id(), "sid-1");
+}
+
+#[tokio::test]
+async fn vanished_record_gives_deletion_cookie() {
+    let (storage, store) = recording();
+    store.preload("sid-9", object(json!({"a": 1})));
+    let header = storage
+        .cookie()
+        .serialize(&json!("sid-9"), &none())
+        .unwrap();
+    let mut session = storage
+        .get_session(Some(request_cookie(&header)))
+        .await
+        .unwrap();
+    store.delete("sid-9").await.unwrap();
+
+    session.set("b", 2);
+    let set_cookie = storage.commit_session(&mut session, &none()).await.unwrap();
+    assert_eq!(
+        set_cookie,
+        "__session=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; SameSite=Lax"
+    );
+    assert_eq!(
+        functions(&store),
+        ["readData sid-9", "deleteData sid-9", "updateData sid-9"]
+    );
+    assert!(!store.contains("sid-9"), "update did not create the record");
+    assert_eq!(session.id(), "");
+}
+
+#[tokio::test]
+async fn destroying_new_session_skips_store() {
+    let (storage, store) = recording();
+    let mut session = storage.get_session(None).await.unwrap();
+    let set_cookie = storage
+        .destroy_session(&mut session, &none())
+        .await
+        .unwrap();
+    assert!(set_cookie.starts_with("__session=; Path=/; Expires=Thu, 01 Jan 1970"));
+    assert_eq!(store.calls(), Vec::<Value>::new());
+}
+
+#[tokio::test]
+async fn bad_commit_input_touches_no_store() {
+    let (storage, store) = recording();
+    let mut session = storage.get_session(None).await.unwrap();
+    let deep = (0..200).fold(json!(0), |inner, _| json!([inner]));
+    session.set("deep", deep);
+    let error = storage
+        .commit_session(&mut session, &none())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, StorageError::Encode(_)), "{error:?}");
+
+    let mut session = storage.get_session(None).await.unwrap();
+    let bad_path = CookieOptions {
+        path: Some("/a;b".into()),
+        ..CookieOptions::default()
+    };
+    let error = storage
+        .commit_session(&mut session, &bad_path)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, StorageError::Config(_)), "{error:?}");
+    let error = storage
+        .rotate_id(&mut session, &bad_path)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, StorageError::Config(_)), "{error:?}");
+    assert_eq!(store.calls(), Vec::<Value>::new());
+}
+
+#[tokio::test]
+async fn commit_expiry_follows_overrides() {
+    let clock = ManualClock::new(start());
+    let store = RecordingStore::new();
+    let storage = ServerSessionStorage::new(cookie(&clock, Some(3600)), store.clone());
+    let at = |seconds: u64| json!({"$date": (1_700_000_000 + seconds) * 1000});
+
+    let mut session = storage.get_session(None).await.unwrap();
+    storage.commit_session(&mut session, &none()).await.unwrap();
+    let max_age = CookieOptions {
+        max_age: Some(60),
+        ..CookieOptions::default()
+    };
+    storage
+        .commit_session(&mut session, &max_age)
+        .await
+        .unwrap();
+    let expires = CookieOptions {
+        expires: Some(start() + std::time::Duration::from_secs(5)),
+        ..CookieOptions::default()
+    };
+    storage
+        .commit_session(&mut session, &expires)
+        .await
+        .unwrap();
+
+    let calls = store.calls();
+    assert_eq!(calls[0]["expires"], at(3600), "the cookie's max_age");
+    assert_eq!(calls[1]["expires"], at(60), "the commit's max_age");
+    assert_eq!(calls[2]["expires"], at(5), "the commit's expires");
+}
+
+/// A store that hands out ids that cannot be read back from a cookie.
+#[derive(Debug)]
+struct BadIds;
+
+#[async_trait]
+impl SessionStore for BadIds {
+    async fn create(
+        &self,
+        _: &Map<String, Value>,
+        _: Option<SystemTime>,
+    ) -> Result<String, StoreError> {
+        Ok("not/a/valid/id".into())
+    }
+    async fn read(&self, _: &str) -> Result<Option<Map<String, Value>>, StoreError> {
+        Err(StoreError::Other("backend offline".into()))
+    }
+    async fn update(
+        &self,
+        _: &str,
+        _: &Map<String, Value>,
+        _: Option<SystemTime>,
+    ) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+    async fn delete(&self, _: &str) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn store_errors_are_typed() {
+    let clock = ManualClock::new(start());
+    let storage = ServerSessionStorage::new(cookie(&clock, None), BadIds);
+
+    let mut session = storage.get_session(None).await.unwrap();
+    let error = storage
+        .commit_session(&mut session, &none())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StorageError::Store(StoreError::InvalidId { length: 14 })
+        ),
+        "{error:?}"
+    );
+    assert_eq!(session.id(), "");
+
+    let header = storage.cookie().serialize(&json!("abc"), &none()).unwrap();
+    let error = storage
+        .get_session(Some(request_cookie(&header)))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "session store failed: custom session store failed: backend offline"
+    );
+    let source = error.source().expect("the store error is the source");
+    assert!(source.downcast_ref::<StoreError>().is_some());
+    assert_eq!(source.source().unwrap().to_string(), "backend offline");
+}
+
+#[tokio::test]
+async fn debug_hides_ids_and_secrets() {
+    let clock = ManualClock::new(start());
+    let storage = ServerSessionStorage::memory(cookie(&clock, None));
+    let mut session = storage.get_session(None).await.unwrap();
+    session.set("password_hint", "hunter2");
+    storage.commit_session(&mut session, &none()).await.unwrap();
+
+    let text = format!("{storage:?} {session:?}");
+    assert!(!text.contains(session.id()), "{text}");
+    assert!(!text.contains("s3cr3t"), "{text}");
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(text.contains("records: 1"), "{text}");
+}
