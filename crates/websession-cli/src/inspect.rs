@@ -17,7 +17,7 @@ pub fn decode_text(report: &Report, as_json: bool) -> String {
 
     let mut out = String::new();
     let name = report.found.name.as_deref().unwrap_or("(not given)");
-    push_line(&mut out, "cookie", name);
+    push_line(&mut out, "cookie", &printable(name));
     push_line(&mut out, "source", source_text(report.found.source));
     if report.found.source == Source::SetCookie {
         let attributes: Vec<String> = report
@@ -34,7 +34,7 @@ pub fn decode_text(report: &Report, as_json: bool) -> String {
         } else {
             attributes.join("; ")
         };
-        push_line(&mut out, "attributes", &text);
+        push_line(&mut out, "attributes", &printable(&text));
     }
     push_line(&mut out, "signature", &signature_text(report));
 
@@ -113,11 +113,13 @@ pub fn verify_text(report: &Report, as_json: bool) -> String {
     format!("{line}\n")
 }
 
+/// Appends one labelled line; `text` must already be safe for a terminal (see
+/// [`printable`]), because it may carry colour codes.
 fn push_line(out: &mut String, label: &str, text: &str) {
     let padded = format!("{label:<LABEL_WIDTH$}");
     out.push_str(&paint(LABEL, &padded));
     out.push(' ');
-    out.push_str(&printable(text));
+    out.push_str(text);
     out.push('\n');
 }
 

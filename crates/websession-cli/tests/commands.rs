@@ -307,7 +307,19 @@ fn colour_only_when_asked_or_on_terminal() {
     assert!(!plain.stdout.contains('\u{1b}'), "{plain:?}");
 
     let coloured = run(&args(&["--color", "always", "decode", SIGNED]), None, &[]);
-    assert!(coloured.stdout.contains("\u{1b}["), "{coloured:?}");
+    let signature_line = coloured
+        .stdout
+        .lines()
+        .find(|line| line.contains("signature"))
+        .unwrap();
+    assert!(
+        signature_line.ends_with(
+            "\u{1b}[1m\u{1b}[33mpresent but not checked: no secrets given \
+         (pass --secret-env or --secret-file)\u{1b}[0m"
+        ),
+        "{coloured:?}"
+    );
+    assert!(!coloured.stdout.contains("\\u001b"), "{coloured:?}");
 
     let json = run(
         &args(&["decode", "--color", "always", "--json", SIGNED]),
