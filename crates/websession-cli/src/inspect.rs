@@ -113,8 +113,8 @@ pub fn verify_text(report: &Report, as_json: bool) -> String {
     format!("{line}\n")
 }
 
-/// Appends one labelled line; `text` must already be safe for a terminal (see
-/// [`printable`]), because it may carry colour codes.
+/// Appends one labelled line. `text` may carry colour codes, so it must already be safe for
+/// a terminal (see [`printable`]).
 fn push_line(out: &mut String, label: &str, text: &str) {
     let padded = format!("{label:<LABEL_WIDTH$}");
     out.push_str(&paint(LABEL, &padded));

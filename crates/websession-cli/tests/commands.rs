@@ -331,7 +331,7 @@ fn colour_only_when_asked_or_on_terminal() {
 
 #[test]
 fn control_characters_in_data_escaped() {
-    // {"x":"\u001b[2J\u009b"} in base64: an escape sequence that would clear a terminal.
+    // JSON data with an escape sequence that clears a terminal, and the C1 character CSI.
     let data = r#"{"x":"\u001b[2J\u009b"}"#;
     let signed = run(&args(&["sign", "--as", "cookie", data]), None, &[]);
     let pair = signed.stdout.trim_end();
