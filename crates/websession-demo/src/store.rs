@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use websession::{
-    Cookie, CookieSessionStorage, FileStore, MemoryStore, ServerSessionStorage, SessionStorage,
-    StoreError,
+    Cookie, CookieSessionStorage, FileStore, MemoryStore, RedisStore, ServerSessionStorage,
+    SessionStorage, StoreError,
 };
 
 use crate::config::StoreChoice;
@@ -16,15 +16,14 @@ const FILE_SWEEP_INTERVAL: Duration = Duration::from_secs(600);
 /// Error from opening a session storage.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreOpenError {
-    /// The storage exists in the library but is not wired into this build of the demo.
-    #[error("store {store:?} is not available in this build of the demo: use --store cookie, memory or file:DIR")]
-    Unavailable {
-        /// The requested storage.
-        store: String,
-    },
     /// The file store's directory cannot be created.
     #[error("cannot open the file store: {0}")]
     File(#[source] StoreError),
+    /// The Redis server cannot be reached.
+    #[error(
+        "cannot connect to the Redis store: {0}; check that redis-server runs at the --store URL"
+    )]
+    Redis(#[source] StoreError),
 }
 
 /// Opens the storage for `choice`, with `cookie` carrying the session data or id.
@@ -43,9 +42,12 @@ pub async fn open(
             tokio::spawn(sweep_file_store(store.clone()));
             Ok(Arc::new(ServerSessionStorage::new(cookie, store)))
         }
-        other @ StoreChoice::Redis(_) => Err(StoreOpenError::Unavailable {
-            store: other.label(),
-        }),
+        StoreChoice::Redis(url) => {
+            let store = RedisStore::connect(url)
+                .await
+                .map_err(StoreOpenError::Redis)?;
+            Ok(Arc::new(ServerSessionStorage::new(cookie, store)))
+        }
     }
 }
 

@@ -15,6 +15,7 @@ use serde_json::{json, Map, Value};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const REDIS_SERVER: &str = "/usr/bin/redis-server";
 const SECRET: &str = "browser test secret, at least 32 bytes long";
 /// Upper bound for one scenario, browser start included.
 const SCENARIO_TIMEOUT: Duration = Duration::from_secs(120);
@@ -47,6 +48,61 @@ async fn file_store_in_chromium() {
         files, 1,
         "only the session holding the sign-out flash is left"
     );
+}
+
+#[tokio::test]
+async fn redis_store_in_chromium() {
+    let _browser = BROWSER.lock().await;
+    let (_redis, port) = start_redis();
+    let demo = Demo::start(&format!("redis://127.0.0.1:{port}"));
+    run_in_chromium(&demo).await;
+    demo.stop_with_ctrl_c();
+
+    let keys = redis_keys(port);
+    assert_eq!(
+        keys.len(),
+        1,
+        "only the sign-out flash session is left: {keys:?}"
+    );
+    assert!(keys[0].starts_with("websession:"), "{keys:?}");
+}
+
+/// Lists the keys of the Redis server on `port` with `redis-cli`.
+fn redis_keys(port: u16) -> Vec<String> {
+    let output = Command::new("redis-cli")
+        .args(["-h", "127.0.0.1", "-p", &port.to_string(), "--scan"])
+        .output()
+        .expect("run redis-cli (Debian package redis-tools, installed with redis-server)");
+    assert!(output.status.success(), "redis-cli failed: {output:?}");
+    String::from_utf8(output.stdout)
+        .expect("UTF-8 key names")
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Starts a throwaway `redis-server` on a free loopback port, with persistence off.
+fn start_redis() -> (Server, u16) {
+    let redis_server = require_program(REDIS_SERVER, "redis-server");
+    let port = free_port();
+    let mut child = Command::new(redis_server)
+        .args(["--port", &port.to_string()])
+        .args(["--bind", "127.0.0.1"])
+        .args(["--save", "", "--appendonly", "no"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start redis-server");
+    wait_for_listener(
+        SocketAddr::from(([127, 0, 0, 1], port)),
+        "redis-server",
+        &mut child,
+    );
+    let server = Server {
+        child,
+        name: "redis-server",
+    };
+    (server, port)
 }
 
 /// Returns the path of a program the test needs, failing the test when it is missing.
