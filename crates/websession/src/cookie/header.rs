@@ -25,10 +25,20 @@ where
 
 /// Returns the trimmed raw value of the first pair named `name` in one header field.
 fn raw_value<'a>(field: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
-    field.split(|&byte| byte == b';').find_map(|pair| {
-        let equals = pair.iter().position(|&byte| byte == b'=')?;
-        (trim(&pair[..equals]) == name).then(|| trim(&pair[equals + 1..]))
-    })
+    let mut rest = field;
+    loop {
+        // `memchr` scans a long session value for `;` much faster than a byte loop.
+        let (pair, tail) = match memchr::memchr(b';', rest) {
+            Some(end) => (&rest[..end], Some(&rest[end + 1..])),
+            None => (rest, None),
+        };
+        if let Some(equals) = memchr::memchr(b'=', pair) {
+            if trim(&pair[..equals]) == name {
+                return Some(trim(&pair[equals + 1..]));
+            }
+        }
+        rest = tail?;
+    }
 }
 
 /// Removes spaces and tabs at both ends; other whitespace (such as U+00A0) is kept.
@@ -65,21 +75,26 @@ fn decode_value(raw: &[u8]) -> Cow<'_, str> {
 fn decode_uri_component(raw: &[u8]) -> Option<String> {
     let mut bytes = Vec::with_capacity(raw.len());
     let mut rest = raw;
-    while let Some((&byte, tail)) = rest.split_first() {
-        if byte != b'%' {
-            bytes.push(byte);
-            rest = tail;
-            continue;
-        }
-        let [high, low, tail @ ..] = tail else {
+    while let Some(percent) = memchr::memchr(b'%', rest) {
+        bytes.extend_from_slice(&rest[..percent]);
+        let [_, high, low, tail @ ..] = &rest[percent..] else {
             return None;
         };
-        let high = char::from(*high).to_digit(16)?;
-        let low = char::from(*low).to_digit(16)?;
-        bytes.push((high * 16 + low) as u8);
+        bytes.push(hex_value(*high)? << 4 | hex_value(*low)?);
         rest = tail;
     }
+    bytes.extend_from_slice(rest);
     String::from_utf8(bytes).ok()
+}
+
+/// Returns the value of one hex digit, either case.
+fn hex_value(digit: u8) -> Option<u8> {
+    match digit {
+        b'0'..=b'9' => Some(digit - b'0'),
+        b'a'..=b'f' => Some(digit - b'a' + 10),
+        b'A'..=b'F' => Some(digit - b'A' + 10),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -126,7 +126,11 @@ pub(crate) fn decode(payload: &str, encoding: PayloadEncoding) -> Option<Value> 
 /// Like `atob`: ASCII whitespace is ignored and padding is optional.
 fn decode_base64(payload: &str) -> Option<Vec<u8>> {
     const WHITESPACE: [char; 5] = [' ', '\t', '\n', '\x0c', '\r'];
-    if payload.contains(WHITESPACE) {
+    // A byte scan: much faster than `str::contains` with a set of characters.
+    let has_whitespace = payload
+        .bytes()
+        .any(|byte| matches!(byte, b' ' | b'\t' | b'\n' | 0x0c | b'\r'));
+    if has_whitespace {
         let compact: String = payload
             .chars()
             .filter(|c| !WHITESPACE.contains(c))

@@ -2,22 +2,44 @@
 
 use std::fmt::Write;
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
-
 use super::attributes::CookieOptions;
 
-/// The characters that JavaScript's `encodeURIComponent` escapes: everything except ASCII
-/// letters, digits and `-_.!~*'()`.
-const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'!')
-    .remove(b'~')
-    .remove(b'*')
-    .remove(b'\'')
-    .remove(b'(')
-    .remove(b')');
+/// For each byte, whether JavaScript's `encodeURIComponent` keeps it as it is: ASCII letters,
+/// digits and `-_.!~*'()`.
+const URI_UNRESERVED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 128 {
+        table[byte] = (byte as u8).is_ascii_alphanumeric();
+        byte += 1;
+    }
+    let marks = b"-_.!~*'()";
+    let mut index = 0;
+    while index < marks.len() {
+        table[marks[index] as usize] = true;
+        index += 1;
+    }
+    table
+};
+
+/// Appends `value` percent-encoded as `encodeURIComponent` does: every other byte of its
+/// UTF-8 form becomes `%` and two upper-case hex digits.
+fn push_uri_component(out: &mut String, value: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut start = 0;
+    for (position, &byte) in value.as_bytes().iter().enumerate() {
+        if URI_UNRESERVED[usize::from(byte)] {
+            continue;
+        }
+        // The kept run is ASCII, so both ends are character boundaries and `get` succeeds.
+        out.push_str(value.get(start..position).unwrap_or_default());
+        out.push('%');
+        out.push(char::from(HEX[usize::from(byte >> 4)]));
+        out.push(char::from(HEX[usize::from(byte & 0xf)]));
+        start = position + 1;
+    }
+    out.push_str(value.get(start..).unwrap_or_default());
+}
 
 /// Writes `name=value` and the attributes, in the order and spelling of the `cookie` npm
 /// package: `Max-Age`, `Domain`, `Path`, `Expires`, `HttpOnly`, `Secure`, `Partitioned`,
@@ -26,7 +48,7 @@ pub(crate) fn write(name: &str, value: &str, options: &CookieOptions) -> String 
     let mut out = String::with_capacity(name.len() + value.len() + 64);
     out.push_str(name);
     out.push('=');
-    out.extend(percent_encoding::utf8_percent_encode(value, URI_COMPONENT));
+    push_uri_component(&mut out, value);
 
     if let Some(max_age) = options.max_age {
         let _ = write!(out, "; Max-Age={max_age}");
@@ -72,6 +94,33 @@ mod tests {
     fn value_is_encoded_like_encode_uri_component() {
         let header = write("s", "a+b/c=d.e-_!~*'() %é", &CookieOptions::default());
         assert_eq!(header, "s=a%2Bb%2Fc%3Dd.e-_!~*'()%20%25%C3%A9");
+    }
+
+    #[test]
+    fn encoding_matches_percent_encoding_crate() {
+        const URI_COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+            .remove(b'-')
+            .remove(b'_')
+            .remove(b'.')
+            .remove(b'!')
+            .remove(b'~')
+            .remove(b'*')
+            .remove(b'\'')
+            .remove(b'(')
+            .remove(b')');
+        let all_ascii: String = (0u8..=127).map(char::from).collect();
+        for value in [
+            all_ascii.as_str(),
+            "é日\u{10348}a%",
+            "",
+            "%%",
+            "eyJhIjoxfQ==.x+y/z",
+        ] {
+            let mut ours = String::new();
+            push_uri_component(&mut ours, value);
+            let theirs = percent_encoding::utf8_percent_encode(value, URI_COMPONENT).to_string();
+            assert_eq!(ours, theirs, "value {value:?}");
+        }
     }
 
     #[test]

@@ -4,8 +4,6 @@
 //! (`1e21` against `1e+21`, `100.0` against `100`), and the text is signed, so every byte
 //! counts.
 
-use std::fmt::Write;
-
 /// Integers of at most this magnitude are exact in a double and print as plain digits.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
@@ -23,30 +21,78 @@ pub(crate) fn write_number(out: &mut String, value: f64) {
     }
     if value.fract() == 0.0 && value.abs() <= MAX_SAFE_INTEGER {
         // Exact integer: the fast path for the numbers sessions usually hold.
-        let _ = write!(out, "{}", value as i64);
+        out.push_str(itoa::Buffer::new().format(value as i64));
         return;
     }
     write_shortest(out, value);
 }
 
-/// Formats through the shortest round-trip digits that Rust's `{:e}` yields, then lays them
-/// out by the ECMAScript rules (ECMA-262, Number::toString, steps for radix 10).
+/// Formats through the shortest round-trip digits that `ryu` yields, then lays them out by
+/// the ECMAScript rules (ECMA-262, Number::toString, steps for radix 10).
 fn write_shortest(out: &mut String, value: f64) {
-    let scientific = format!("{:e}", value.abs());
-    let (mantissa, exponent) = scientific
-        .split_once('e')
-        .expect("`{:e}` output always contains an exponent");
-    let exponent: i32 = exponent.parse().expect("`{:e}` exponent is an integer");
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
-    let k = digits.len() as i32;
-    // The value is 0.d1d2...dk × 10^n in ECMAScript's notation.
-    let n = exponent + 1;
+    let mut buffer = ryu::Buffer::new();
+    let text = buffer.format_finite(value.abs());
+    let (digits, n) = split_digits(text);
+    write_layout(out, value < 0.0, digits.as_str(), n);
+}
 
-    if value < 0.0 {
+/// The significant digits of a non-negative decimal text such as `ryu` writes (`19.5`,
+/// `0.0001`, `1.5e-7`, `1e21`), without leading or trailing zeros, and the exponent `n` for
+/// which the value is `0.d1d2…dk × 10^n`.
+fn split_digits(text: &str) -> (Digits, i32) {
+    let (mantissa, exponent) = match text.split_once('e') {
+        Some((mantissa, exponent)) => (
+            mantissa,
+            exponent
+                .parse()
+                .expect("ryu writes the exponent as an integer"),
+        ),
+        None => (text, 0),
+    };
+    let (integer, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+
+    let mut digits = Digits::default();
+    let mut n = integer.len() as i32 + exponent;
+    for &byte in integer.as_bytes().iter().chain(fraction.as_bytes()) {
+        if digits.len == 0 && byte == b'0' {
+            // A leading zero moves the first significant digit one place right.
+            n -= 1;
+            continue;
+        }
+        digits.push(byte);
+    }
+    while digits.len > 0 && digits.bytes[digits.len - 1] == b'0' {
+        digits.len -= 1;
+    }
+    (digits, n)
+}
+
+/// Up to 17 significant decimal digits (the most a double needs), kept on the stack.
+#[derive(Default)]
+struct Digits {
+    bytes: [u8; 32],
+    len: usize,
+}
+
+impl Digits {
+    fn push(&mut self, byte: u8) {
+        self.bytes[self.len] = byte;
+        self.len += 1;
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..self.len]).expect("digits are ASCII")
+    }
+}
+
+/// Writes the number `0.digits × 10^n` by the ECMAScript layout rules.
+fn write_layout(out: &mut String, negative: bool, digits: &str, n: i32) {
+    let k = digits.len() as i32;
+    if negative {
         out.push('-');
     }
     if k <= n && n <= 21 {
-        out.push_str(&digits);
+        out.push_str(digits);
         out.extend(std::iter::repeat('0').take((n - k) as usize));
     } else if 0 < n && n <= 21 {
         out.push_str(&digits[..n as usize]);
@@ -55,7 +101,7 @@ fn write_shortest(out: &mut String, value: f64) {
     } else if -6 < n && n <= 0 {
         out.push_str("0.");
         out.extend(std::iter::repeat('0').take((-n) as usize));
-        out.push_str(&digits);
+        out.push_str(digits);
     } else {
         out.push_str(&digits[..1]);
         if k > 1 {
@@ -63,7 +109,8 @@ fn write_shortest(out: &mut String, value: f64) {
             out.push_str(&digits[1..]);
         }
         let e = n - 1;
-        let _ = write!(out, "e{}{}", if e < 0 { '-' } else { '+' }, e.abs());
+        out.push_str(if e < 0 { "e-" } else { "e+" });
+        out.push_str(itoa::Buffer::new().format(e.unsigned_abs()));
     }
 }
 
@@ -106,6 +153,54 @@ mod tests {
         assert_eq!(js(1.25e-7), "1.25e-7");
         assert_eq!(js(123.456), "123.456");
         assert_eq!(js(5e-324), "5e-324");
+    }
+
+    /// The digits and exponent from Rust's `{:e}`, which is also shortest round-trip.
+    fn js_through_std(value: f64) -> String {
+        let scientific = format!("{:e}", value.abs());
+        let (mantissa, exponent) = scientific.split_once('e').unwrap();
+        let exponent: i32 = exponent.parse().unwrap();
+        let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+        let mut out = String::new();
+        write_layout(&mut out, value < 0.0, &digits, exponent + 1);
+        out
+    }
+
+    #[test]
+    fn ryu_digits_match_std_digits() {
+        let samples = [
+            19.5,
+            0.1,
+            1e-7,
+            1.25e-7,
+            123.456,
+            5e-324,
+            1e21,
+            1.5e300,
+            f64::MAX,
+            -2.5e-5,
+            0.000001,
+            1e16 + 2.0,
+            4.35,
+            1.0 / 3.0,
+            1e-6,
+            9.999999999999999e20,
+        ];
+        for value in samples {
+            if value.fract() != 0.0 || value.abs() > MAX_SAFE_INTEGER {
+                assert_eq!(js(value), js_through_std(value), "value {value:e}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ryu_digits_match_std_digits_for_any_double(bits in proptest::num::u64::ANY) {
+            let value = f64::from_bits(bits);
+            proptest::prop_assume!(value.is_finite() && value != 0.0);
+            proptest::prop_assume!(value.fract() != 0.0 || value.abs() > MAX_SAFE_INTEGER);
+            proptest::prop_assert_eq!(js(value), js_through_std(value));
+        }
     }
 
     #[test]

@@ -160,32 +160,47 @@ pub(crate) fn array_index(key: &str) -> Option<u32> {
 fn write_string(out: &mut String, text: &str) {
     out.push('"');
     let mut start = 0;
-    for (position, byte) in text.bytes().enumerate() {
-        let escape = match byte {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x00..=0x1f => "",
-            _ => continue,
-        };
+    for (position, &byte) in text.as_bytes().iter().enumerate() {
+        // One table lookup per byte: most bytes need no escape.
+        let escape = ESCAPES[usize::from(byte)];
+        if escape == 0 {
+            continue;
+        }
+        // Only ASCII bytes are escaped, so `position` is a character boundary.
         out.push_str(&text[start..position]);
-        if escape.is_empty() {
+        if escape == b'u' {
             const HEX: &[u8; 16] = b"0123456789abcdef";
             out.push_str("\\u00");
-            out.push(HEX[usize::from(byte >> 4)] as char);
-            out.push(HEX[usize::from(byte & 0xf)] as char);
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0xf)]));
         } else {
-            out.push_str(escape);
+            out.push('\\');
+            out.push(char::from(escape));
         }
         start = position + 1;
     }
     out.push_str(&text[start..]);
     out.push('"');
 }
+
+/// For each byte, the character written after a backslash to escape it, `u` for the
+/// `\u00xx` form, or 0 when the byte is written as it is.
+const ESCAPES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        table[byte] = b'u';
+        byte += 1;
+    }
+    table[0x08] = b'b';
+    table[0x0c] = b'f';
+    table[b'\n' as usize] = b'n';
+    table[b'\r' as usize] = b'r';
+    table[b'\t' as usize] = b't';
+    table[b'"' as usize] = b'"';
+    table[b'\\' as usize] = b'\\';
+    table
+};
 
 #[cfg(test)]
 mod tests {
