@@ -270,13 +270,12 @@ async fn store_errors_are_typed() {
         .get_session(Some(request_cookie(&header)))
         .await
         .unwrap_err();
-    assert_eq!(
-        error.to_string(),
-        "session store failed: custom session store failed: backend offline"
-    );
+    assert_eq!(error.to_string(), "session store failed: backend offline");
     let source = error.source().expect("the store error is the source");
-    assert!(source.downcast_ref::<StoreError>().is_some());
-    assert_eq!(source.source().unwrap().to_string(), "backend offline");
+    assert!(matches!(
+        source.downcast_ref::<StoreError>(),
+        Some(StoreError::Other(_))
+    ));
 }
 
 #[tokio::test]
