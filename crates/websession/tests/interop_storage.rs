@@ -320,7 +320,7 @@ fn departures(
     Outcome::Departed(switches)
 }
 
-/// The cookie of a vector, configured as RULES.md says for its implementation.
+/// Builds the cookie of a vector, configured as RULES.md requires for its implementation.
 fn vector_cookie(vector: &Value, clock: &ManualClock) -> Cookie {
     let js_cookie = &vector["input"]["cookie"];
     let name = js_cookie["name"].as_str().unwrap_or("__session");
@@ -667,8 +667,8 @@ fn compare_step(ours: &Value, theirs: &Value, by_shape: bool, ids: &mut IdCorres
 
 /// Compares two `Set-Cookie` values whose value may be a signed id: the attributes must be
 /// equal, and the ids must correspond. Signatures are checked where the cookies are made:
-/// JavaScript's by `check_js_cookies_verify`, ours right after each commit; the exact bytes
-/// of id cookies are compared by the `session.storage` vectors.
+/// JavaScript's by `check_js_cookies_verify` and ours right after each commit. The exact
+/// bytes of id cookies are compared by the `session.storage` vectors.
 fn compare_id_cookies(ours: &str, theirs: &str, ids: &mut IdCorrespondence) -> bool {
     let split = |header: &str| {
         let (pair, attributes) = header.split_once("; ").unwrap_or((header, ""));
@@ -731,7 +731,7 @@ impl IdCorrespondence {
     }
 }
 
-/// A model record is live until its expiry; one without expiry stays.
+/// Returns `true` while a model record has not expired; one without expiry never does.
 fn is_live(expires: Option<i64>, now: i64) -> bool {
     expires.map_or(true, |at| at > now)
 }

@@ -215,7 +215,7 @@ async fn expired_record_not_updated() {
         )
         .await
         .unwrap();
-    // Redis still holds the key for seconds, but the store's clock says it has expired.
+    // Redis keeps the key for seconds more, but by the store's clock it has expired.
     clock.advance(Duration::from_secs(10));
     assert!(!store.update(&id, &Map::new(), None).await.unwrap());
     assert_eq!(store.read(&id).await.unwrap(), None);

@@ -30,7 +30,7 @@ const STALE_TEMP_AGE: Duration = Duration::from_secs(3600);
 /// Keeps each session in its own file, `<directory>/<id>.json`, the Rust counterpart of the
 /// file session storage of Remix.
 ///
-/// A file holds one JSON object: `{"expires":<milliseconds since the Unix epoch>,"data":{…}}`.
+/// A file contains one JSON object: `{"expires":<milliseconds since the Unix epoch>,"data":{…}}`.
 ///
 /// # Guarantees
 ///
@@ -177,7 +177,7 @@ impl FileStore {
         self
     }
 
-    /// Returns the directory that holds the session files.
+    /// Returns the directory of the session files.
     ///
     /// # Examples
     ///
@@ -192,8 +192,8 @@ impl FileStore {
         &self.shared.directory
     }
 
-    /// Deletes every expired or damaged session file, and temporary files that a crashed
-    /// write left behind more than an hour ago; returns how many session files were deleted.
+    /// Deletes every expired or damaged session file and returns how many it deleted. It
+    /// also deletes temporary files that a crashed write left more than an hour ago.
     ///
     /// Files whose names are not those of session or temporary files are left alone.
     ///

@@ -12,7 +12,7 @@ use super::session_id::{generate_session_id, is_valid_session_id};
 use super::store::{record_expiry, SessionStore, StoreError, DEFAULT_MAX_LIFETIME};
 use crate::clock::{Clock, SystemClock};
 
-/// How often, at most, a write sweeps every expired record out of the map.
+/// Minimum time between two sweeps of all expired records, which writes start.
 const SWEEP_INTERVAL: Duration = Duration::from_secs(60);
 
 /// Tries at a fresh id before giving up; with 128-bit random ids the first try succeeds.
@@ -27,9 +27,9 @@ const CREATE_ATTEMPTS: u32 = 8;
 ///   operation takes a lock for its whole read-check-write, so `update` and `delete` of one
 ///   record never interleave.
 /// - An expired record (`expires <= now` by the store's clock) is never returned, and is
-///   removed when read. In addition, a write sweeps out all expired records at most once a
-///   minute, so memory stays bounded by the sessions that are still live plus those that
-///   expired within the last minute.
+///   removed when read. In addition, a write removes all expired records when the last such
+///   sweep is at least a minute old, so the map contains the live sessions plus those that
+///   expired since the last sweep.
 /// - A record without an expiry lives for [`DEFAULT_MAX_LIFETIME`] after its last commit,
 ///   or as set by [`MemoryStore::with_max_lifetime`].
 ///
@@ -143,7 +143,7 @@ impl MemoryStore {
         self
     }
 
-    /// Returns the number of records held, expired ones not yet removed included.
+    /// Returns the number of records, counting expired ones not yet removed.
     ///
     /// # Examples
     ///
@@ -161,7 +161,7 @@ impl MemoryStore {
         self.lock().records.len()
     }
 
-    /// Returns `true` when the store holds no record.
+    /// Returns `true` when the store contains no record.
     ///
     /// # Examples
     ///

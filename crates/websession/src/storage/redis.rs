@@ -266,7 +266,7 @@ impl SessionStore for RedisStore {
         let mut connection = self.connection.clone();
         for _ in 0..CREATE_ATTEMPTS {
             let id = generate_session_id();
-            // SET … NX answers nil when the key exists.
+            // SET … NX returns nil when the key exists.
             let created: Option<String> = redis::cmd("SET")
                 .arg(self.key(&id))
                 .arg(&text)
@@ -338,7 +338,7 @@ impl SessionStore for RedisStore {
         let now = self.clock.now();
         let expires = record_expiry(expires, now, self.max_lifetime);
         let text = record::encode(data, expires)?;
-        // 0 tells the script to delete the record: it has expired already.
+        // A time to live of 0 makes the script delete the record, which has expired already.
         let ttl = ttl_seconds(expires, now).unwrap_or(0);
         let mut connection = self.connection.clone();
         let updated: i64 = update_script()
@@ -381,8 +381,9 @@ impl fmt::Debug for RedisStore {
     }
 }
 
-/// Returns the time to live of a record from `now` until `expires` in whole seconds, rounded
-/// up so that Redis never drops a record early; `None` when it has already expired.
+/// Returns the time to live of a record from `now` until `expires` in whole seconds, or
+/// `None` when it has already expired. Seconds are rounded up so that Redis never drops a
+/// record early.
 fn ttl_seconds(expires: SystemTime, now: SystemTime) -> Option<u64> {
     let remaining = expires
         .duration_since(now)

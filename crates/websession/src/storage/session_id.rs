@@ -8,7 +8,7 @@ use rand::RngCore as _;
 /// Random bytes in an id made by [`generate_session_id`]: 128 bits.
 const ID_BYTES: usize = 16;
 
-/// Longest id that [`is_valid_session_id`] accepts, in characters.
+/// Maximum length of an id that [`is_valid_session_id`] accepts, in characters.
 ///
 /// Ids made by [`generate_session_id`] have 22 characters; the limit leaves room for ids of
 /// custom stores while keeping file names and Redis keys short.

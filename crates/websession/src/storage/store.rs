@@ -152,7 +152,7 @@ pub enum StoreError {
         directory.display()
     )]
     Io {
-        /// What was being done: `read`, `write`, `rename`, `remove` or `list`.
+        /// The failed operation: `create`, `read`, `write`, `rename`, `remove` or `list`.
         operation: &'static str,
         /// The store's directory.
         directory: PathBuf,
@@ -167,7 +167,7 @@ pub enum StoreError {
          running and reachable"
     )]
     Redis {
-        /// What was being done: `create`, `read`, `update` or `delete`.
+        /// The failed operation: `connect`, `create`, `read`, `update` or `delete`.
         operation: &'static str,
         /// The error from the `redis` crate.
         #[source]

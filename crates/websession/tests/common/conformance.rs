@@ -64,7 +64,7 @@ macro_rules! conformance_suite {
 #[allow(unused_imports)]
 pub(crate) use conformance_suite;
 
-/// The test cookie: `__session`, signed, with the store's clock.
+/// Builds the test cookie: `__session`, signed, with the store's clock.
 pub fn cookie(clock: &ManualClock, max_age: Option<i64>) -> Cookie {
     let mut builder = Cookie::builder("__session")
         .secrets(["s3cr3t"])

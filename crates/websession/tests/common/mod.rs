@@ -37,7 +37,7 @@ impl Drop for TempDir {
     }
 }
 
-/// The `name=value` part of a `Set-Cookie` value, as a browser sends it back.
+/// Returns the `name=value` part of a `Set-Cookie` value, as a browser sends it back.
 pub fn request_cookie(set_cookie: &str) -> &str {
     set_cookie.split(';').next().unwrap_or_default()
 }

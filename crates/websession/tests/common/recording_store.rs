@@ -47,7 +47,7 @@ impl RecordingStore {
     }
 }
 
-/// The vectors' form of an expiry: `null` or `{"$date": ms}`.
+/// Returns an expiry in the vectors' form: `null` or `{"$date": ms}`.
 pub fn js_expires(expires: Option<SystemTime>) -> Value {
     match expires {
         None => Value::Null,
