@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --release -p websession-bench --example profile_cookie -- IMPL OP PAYLOAD [ITERATIONS]
-//! IMPL = websession | floor | cookie-crate, OP = get | roundtrip, PAYLOAD = small | large
+//! IMPL = websession | floor | cookie-crate, OP = get | commit | roundtrip, PAYLOAD = small | large
 //! ```
 
 use std::hint::black_box;
@@ -29,6 +29,9 @@ fn main() {
     let header = fixture.request_header(&ours.commit_data(data));
     let peer_header = fixture.request_header(&peer.commit(data));
 
+    let mut loaded = ours.get(&header);
+    let mut plain_data = data.clone();
+
     for i in 0..iterations {
         let theme = if i & 1 == 1 { "dark" } else { "lite" };
         match (implementation.as_str(), operation.as_str()) {
@@ -40,6 +43,18 @@ fn main() {
                 black_box(session.get("userId"));
                 session.set("theme", theme);
                 black_box(ours.commit(&mut session));
+            }
+            ("websession", "commit") => {
+                loaded.set("theme", theme);
+                black_box(ours.commit(&mut loaded));
+            }
+            ("floor", "commit") => {
+                plain_data["theme"] = Value::from(theme);
+                black_box(floor.commit(&plain_data));
+            }
+            ("cookie-crate", "commit") => {
+                plain_data["theme"] = Value::from(theme);
+                black_box(peer.commit(&plain_data));
             }
             ("floor", "get") => {
                 black_box(floor.get(black_box(&header)));

@@ -117,7 +117,18 @@ fn write_object(
         write_value(out, value, depth)
     };
 
-    // JavaScript objects enumerate array-index keys first, in numeric order.
+    // JavaScript objects enumerate array-index keys first, in numeric order. Such keys start
+    // with a digit, so most objects skip the sorting.
+    if !map
+        .keys()
+        .any(|key| key.as_bytes().first().is_some_and(u8::is_ascii_digit))
+    {
+        for (key, value) in map {
+            write_entry(out, key, value)?;
+        }
+        out.push('}');
+        return Ok(());
+    }
     let mut indexes: Vec<(u32, &str, &Value)> = map
         .iter()
         .filter_map(|(key, value)| array_index(key).map(|index| (index, key.as_str(), value)))
