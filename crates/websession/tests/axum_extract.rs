@@ -15,7 +15,7 @@ use tower::ServiceExt;
 use websession::axum::{LoadedSession, SessionError, SetSessionCookie};
 use websession::{
     Cookie, CookieOptions, CookieSessionStorage, ParsedCookie, Session, SessionStorage,
-    StorageError,
+    StorageError, StoreError,
 };
 
 /// An application state holding the storage among other things.
@@ -190,7 +190,9 @@ impl SessionStorage for DownStorage {
     }
 
     async fn load_session(&self, _parsed: Option<ParsedCookie>) -> Result<Session, StorageError> {
-        Err(StorageError::Store("the test store is down".into()))
+        Err(StorageError::Store(StoreError::Other(
+            "the test store is down".into(),
+        )))
     }
 
     async fn commit_session(
@@ -198,7 +200,9 @@ impl SessionStorage for DownStorage {
         _session: &mut Session,
         _overrides: &CookieOptions,
     ) -> Result<String, StorageError> {
-        Err(StorageError::Store("the test store is down".into()))
+        Err(StorageError::Store(StoreError::Other(
+            "the test store is down".into(),
+        )))
     }
 
     async fn destroy_session(
@@ -206,7 +210,9 @@ impl SessionStorage for DownStorage {
         _session: &mut Session,
         _overrides: &CookieOptions,
     ) -> Result<String, StorageError> {
-        Err(StorageError::Store("the test store is down".into()))
+        Err(StorageError::Store(StoreError::Other(
+            "the test store is down".into(),
+        )))
     }
 }
 
@@ -223,9 +229,11 @@ async fn load_error_is_plain_500() {
 
 #[tokio::test]
 async fn error_message_names_the_cause() {
-    let error = SessionError::from(StorageError::Store("the test store is down".into()));
+    let error = SessionError::from(StorageError::Store(StoreError::Other(
+        "the test store is down".into(),
+    )));
     assert_eq!(
         error.to_string(),
-        "session store failed: the test store is down"
+        "session store failed: custom session store failed: the test store is down"
     );
 }

@@ -15,7 +15,7 @@ use tower::ServiceExt;
 use websession::axum::{ManagedSession, SessionLayer};
 use websession::{
     Cookie, CookieBuilder, CookieOptions, CookieSessionStorage, ParsedCookie, Priority, SameSite,
-    Session, SessionStorage, StorageError,
+    Session, SessionStorage, StorageError, StoreError,
 };
 
 const SECRET: &str = "layer test secret";
@@ -466,7 +466,9 @@ impl FailingStorage {
 }
 
 fn store_down() -> StorageError {
-    StorageError::Store("connection refused by the test store".into())
+    StorageError::Store(StoreError::Other(
+        "connection refused by the test store".into(),
+    ))
 }
 
 #[async_trait]
