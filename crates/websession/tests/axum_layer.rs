@@ -573,3 +573,59 @@ async fn oversized_session_is_plain_500() {
     let response = send(&app, "POST", "/huge", None).await;
     assert_plain_500(response).await;
 }
+
+/// A log sink shared between the subscriber and the test.
+#[derive(Clone, Default)]
+struct CapturedLog(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for CapturedLog {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl CapturedLog {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+#[tokio::test]
+async fn commit_error_logged_without_data() {
+    let log = CapturedLog::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _default = tracing::subscriber::set_default(subscriber);
+
+    let storage = FailingStorage {
+        fail_commit: true,
+        ..FailingStorage::new()
+    };
+    let response = send(&app(Arc::new(storage)), "POST", "/login", None).await;
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+
+    let text = log.text();
+    assert!(text.contains("ERROR"), "{text}");
+    assert!(text.contains("saving the session failed"), "{text}");
+    assert!(
+        text.contains("connection refused by the test store"),
+        "{text}"
+    );
+    assert!(text.contains("cookie=\"__session\""), "{text}");
+    assert!(
+        !text.contains("alice"),
+        "session data stays out of the log: {text}"
+    );
+    assert!(
+        !text.contains(SECRET),
+        "the secret stays out of the log: {text}"
+    );
+}
