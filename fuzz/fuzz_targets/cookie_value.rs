@@ -3,15 +3,20 @@
 //! The input becomes the payload of a cookie value, written as the library writes values
 //! (`encodeURIComponent`), and is read three ways: unsigned, signed with a valid HMAC made
 //! here, and signed with a signature that does not verify. A valid signature must not
-//! change what the payload decodes to, and an invalid one must read as absent.
+//! change what the payload decodes to, and an invalid one must read as absent. The unsigned
+//! result must equal a reference decoding made here with the `base64` crate and
+//! `serde_json::from_str`, key order included.
 
 #![no_main]
 
-use base64::engine::general_purpose::STANDARD_NO_PAD;
+use base64::alphabet;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD_NO_PAD};
+use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use libfuzzer_sys::fuzz_target;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+use serde_json::{json, Value};
 use sha2::Sha256;
 use websession::{Cookie, CookieOptions, PayloadEncoding, Signature};
 use websession_fuzz::{CURRENT_SECRET, OLDER_SECRET};
@@ -22,6 +27,38 @@ fn signature(secret: &str, payload: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
     mac.update(payload.as_bytes());
     STANDARD_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
+/// Base64 decoding as `atob` does it: padding optional, spare bits ignored.
+const ATOB: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
+
+/// Decodes a non-empty payload as the JavaScript libraries do: `atob` without ASCII
+/// whitespace, the bytes as UTF-8 (falling back to Latin-1) or as Latin-1, then `JSON.parse`;
+/// any failure gives an empty object.
+fn reference_decode(payload: &str, encoding: PayloadEncoding) -> Value {
+    let compact: String = payload
+        .chars()
+        .filter(|character| !matches!(character, ' ' | '\t' | '\n' | '\x0c' | '\r'))
+        .collect();
+    let Ok(bytes) = ATOB.decode(compact) else {
+        return json!({});
+    };
+    let latin1 = |bytes: &[u8]| {
+        bytes
+            .iter()
+            .map(|&byte| char::from(byte))
+            .collect::<String>()
+    };
+    let text = match encoding {
+        PayloadEncoding::Latin1 => latin1(&bytes),
+        _ => String::from_utf8(bytes.clone()).unwrap_or_else(|_| latin1(&bytes)),
+    };
+    serde_json::from_str(&text).unwrap_or_else(|_| json!({}))
 }
 
 fn header(value: &str) -> String {
@@ -58,6 +95,18 @@ fuzz_target!(|data: &[u8]| {
     let plain = unsigned.parse_fields([header(&payload).as_bytes()]);
     let plain = plain.expect("a present cookie always reads as some value when unsigned");
     assert_eq!(plain.signature, Signature::Unsigned);
+    if !payload.is_empty() {
+        let expected = reference_decode(&payload, encoding);
+        assert_eq!(
+            plain.value, expected,
+            "decoded value differs from the reference"
+        );
+        assert_eq!(
+            serde_json::to_string(&plain.value).unwrap(),
+            serde_json::to_string(&expected).unwrap(),
+            "key order differs from the reference"
+        );
+    }
 
     // Signed with a valid signature: same value, and the secret that signed it is reported.
     let signed_value = format!("{payload}.{}", signature(secret, &payload));

@@ -1,5 +1,7 @@
 //! Property tests of the cookie session codec: round trips, tamper detection, hostile
 //! headers, and `JSON.stringify` equivalence against a reference serializer written here.
+//!
+//! Each property runs proptest's default 256 cases; `PROPTEST_CASES=100000` runs more.
 
 use std::fmt::Write as _;
 use std::future::Future;
@@ -397,7 +399,6 @@ mod reference {
 // ---------------------------------------------------------------------------------------
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
 
     /// Commit then get returns the same data, for any object and any valid options, in
     /// both payload encodings, signed and unsigned.
