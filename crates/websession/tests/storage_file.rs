@@ -216,6 +216,17 @@ async fn remove_expired_sweeps_directory() {
     let kept = store.create(&object(json!({"k": 1})), None).await.unwrap();
     std::fs::write(directory.path().join("notes.txt"), "not a session").unwrap();
     std::fs::write(directory.path().join("broken-one.json"), "{").unwrap();
+    let stale = directory.path().join(".crashed.write.tmp");
+    let fresh = directory.path().join(".running.write.tmp");
+    std::fs::write(&stale, "partial").unwrap();
+    std::fs::write(&fresh, "partial").unwrap();
+    let two_hours_ago = std::time::SystemTime::now() - Duration::from_secs(7200);
+    std::fs::File::options()
+        .write(true)
+        .open(&stale)
+        .unwrap()
+        .set_modified(two_hours_ago)
+        .unwrap();
 
     assert_eq!(
         store.remove_expired().await.unwrap(),
@@ -230,7 +241,16 @@ async fn remove_expired_sweeps_directory() {
         .map(|entry| entry.unwrap().file_name().into_string().unwrap())
         .collect();
     names.sort();
-    assert_eq!(names, vec![format!("{kept}.json"), "notes.txt".to_owned()]);
+    let mut expected = vec![
+        ".running.write.tmp".to_owned(),
+        format!("{kept}.json"),
+        "notes.txt".to_owned(),
+    ];
+    expected.sort();
+    assert_eq!(
+        names, expected,
+        "expired records and the stale temporary file are gone"
+    );
 }
 
 #[tokio::test]
