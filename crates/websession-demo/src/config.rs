@@ -8,7 +8,7 @@ use std::str::FromStr;
 use clap::Parser;
 use rand::RngCore;
 
-/// Environment variable that holds the signing secrets, comma-separated, the first signing.
+/// Environment variable that contains the signing secrets, comma-separated, the first signing.
 pub const SECRET_VAR: &str = "SESSION_SECRET";
 
 /// A small site that keeps its visitors' sessions with websession.
@@ -24,7 +24,7 @@ pub struct Args {
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:3000")]
     pub listen: SocketAddr,
 
-    /// Where sessions live: "cookie" (all data in the signed cookie, no server needed),
+    /// Session storage: "cookie" (all data in the signed cookie, no server needed),
     /// "memory", "file:DIR" or "redis://HOST:PORT".
     #[arg(long, value_name = "STORE", default_value = "cookie")]
     pub store: StoreChoice,
@@ -95,7 +95,7 @@ impl StoreChoice {
     }
 }
 
-/// Where the signing secrets came from.
+/// The signing secrets and their source.
 #[derive(PartialEq, Eq)]
 pub enum Secrets {
     /// Read from `SESSION_SECRET`.
