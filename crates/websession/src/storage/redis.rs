@@ -116,8 +116,11 @@ impl RedisStore {
     /// `rediss://` for TLS when the `redis` crate is built with TLS support).
     ///
     /// The connection gives up on a command after 5 seconds and on a connection attempt
-    /// after 2 seconds, and a reconnection tries 3 times, 100 ms and 200 ms apart. To
-    /// choose other settings, build a [`ConnectionManager`] and use [`RedisStore::new`].
+    /// after 2 seconds. After the connection drops, a command that finds it down starts one
+    /// reconnection attempt without retries, and fails when that attempt fails, so requests
+    /// return an error quickly instead of waiting behind a server that is down. The next
+    /// command tries again. To choose other settings, build a [`ConnectionManager`] and use
+    /// [`RedisStore::new`].
     ///
     /// # Errors
     ///
@@ -140,9 +143,7 @@ impl RedisStore {
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Duration::from_secs(2))
             .set_response_timeout(Duration::from_secs(5))
-            .set_number_of_retries(2)
-            .set_factor(100)
-            .set_max_delay(1000);
+            .set_number_of_retries(0);
         let connection = ConnectionManager::new_with_config(client, config)
             .await
             .map_err(connect_error)?;
