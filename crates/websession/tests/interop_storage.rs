@@ -4,8 +4,9 @@
 //! Every `*.json` vector file in the shared vectors directory (and in `INTEROP_VECTORS_DIR`,
 //! when set) is read. `session.storage` vectors run against a store that records its calls
 //! and numbers its ids `sid-1`, `sid-2`, … like the JavaScript test strategy, so cookies and
-//! calls compare byte for byte. `session.memory` vectors run against [`MemoryStore`] and
-//! [`FileStore`]; their JavaScript ids come from `Math.random` (or a counter in solid-start)
+//! calls compare byte for byte. `session.memory` vectors run against [`MemoryStore`],
+//! [`FileStore`] and, with the `redis` feature, a Redis store on a `redis-server` that the
+//! test starts; their JavaScript ids come from `Math.random` (or a counter in solid-start)
 //! and ours from the operating system's random number generator, so ids are compared by
 //! shape: each JavaScript id must correspond to exactly one of ours throughout the vector,
 //! and a cookie must carry, correctly signed, the id that corresponds to the JavaScript one.
@@ -58,6 +59,12 @@ fn storage_vectors_pass_or_depart_by_rule() {
         .enable_all()
         .build()
         .expect("runtime");
+    #[cfg(feature = "redis")]
+    let redis_server = common::redis_server::RedisServer::start();
+    #[cfg(feature = "redis")]
+    let redis_url = Some(redis_server.url());
+    #[cfg(not(feature = "redis"))]
+    let redis_url: Option<String> = None;
 
     let mut failures = Vec::new();
     let mut covered = 0;
@@ -69,7 +76,7 @@ fn storage_vectors_pass_or_depart_by_rule() {
                 continue;
             }
             let implementation = vector["impl"].as_str().unwrap_or("unknown").to_owned();
-            for (store, outcome) in runtime.block_on(run_vector(vector)) {
+            for (store, outcome) in runtime.block_on(run_vector(vector, redis_url.as_deref())) {
                 covered += 1;
                 if let Outcome::Failed(reason) = &outcome {
                     failures.push(format!(
@@ -233,8 +240,8 @@ struct Trace {
     calls: Option<Vec<Value>>,
 }
 
-/// Runs a vector against each store that its kind covers.
-async fn run_vector(vector: &Value) -> Vec<(&'static str, Outcome)> {
+/// Runs a vector against each store that its kind covers; `redis_url` adds a Redis store.
+async fn run_vector(vector: &Value, redis_url: Option<&str>) -> Vec<(&'static str, Outcome)> {
     let profile = Profile::of(vector);
     let memory_kind = vector["kind"] == "session.memory";
     let js = Trace {
@@ -267,6 +274,10 @@ async fn run_vector(vector: &Value) -> Vec<(&'static str, Outcome)> {
             .expect("store directory")
             .with_clock(Arc::new(clock.clone()));
         runs.push(("file", run_ours(vector, store, &clock, None).await));
+
+        if let Some(url) = redis_url {
+            runs.push(("redis", run_on_redis(vector, url).await));
+        }
     } else {
         let clock = clock_of(vector);
         let store = RecordingStore::new();
@@ -288,6 +299,24 @@ async fn run_vector(vector: &Value) -> Vec<(&'static str, Outcome)> {
             (store, outcome)
         })
         .collect()
+}
+
+/// Replays a vector on a Redis store whose key prefix no other run uses.
+#[cfg(feature = "redis")]
+async fn run_on_redis(vector: &Value, url: &str) -> Result<Trace, String> {
+    let clock = clock_of(vector);
+    let prefix = format!("interop:{}:", websession::generate_session_id());
+    let store = websession::RedisStore::connect(url)
+        .await
+        .map_err(|error| format!("cannot connect to the test's redis-server: {error}"))?
+        .with_prefix(prefix)
+        .with_clock(Arc::new(clock.clone()));
+    run_ours(vector, store, &clock, None).await
+}
+
+#[cfg(not(feature = "redis"))]
+async fn run_on_redis(_: &Value, _: &str) -> Result<Trace, String> {
+    Err("a Redis url was given without the redis feature".into())
 }
 
 /// Decides whether our behaviour departs from JavaScript for this input, and by which
