@@ -6,7 +6,7 @@
 //! and numbers its ids `sid-1`, `sid-2`, … like the JavaScript test strategy, so cookies and
 //! calls compare byte for byte. `session.memory` vectors run against [`MemoryStore`],
 //! [`FileStore`] and, with the `redis` feature, a Redis store on a `redis-server` that the
-//! test starts; their JavaScript ids come from `Math.random` (or a counter in solid-start)
+//! test starts. Their JavaScript ids come from `Math.random` (or a counter in solid-start)
 //! and ours from the operating system's random number generator, so ids are compared by
 //! shape: each JavaScript id must correspond to exactly one of ours throughout the vector,
 //! and a cookie must carry, correctly signed, the id that corresponds to the JavaScript one.

@@ -12,6 +12,9 @@ use super::TempDir;
 /// How long a started server may take to accept connections.
 const START_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Ports tried before giving up, in case another process takes a free port first.
+const START_ATTEMPTS: usize = 5;
+
 #[derive(Debug)]
 pub struct RedisServer {
     port: u16,
@@ -22,14 +25,20 @@ pub struct RedisServer {
 impl RedisServer {
     /// Starts a server on a free port of 127.0.0.1.
     pub fn start() -> RedisServer {
-        let port = free_port();
         let mut server = RedisServer {
-            port,
+            port: 0,
             child: None,
             directory: TempDir::new("redis"),
         };
-        server.restart();
-        server
+        let mut failures = Vec::new();
+        for _ in 0..START_ATTEMPTS {
+            server.port = free_port();
+            match server.spawn() {
+                Ok(()) => return server,
+                Err(failure) => failures.push(failure),
+            }
+        }
+        panic!("redis-server did not start: {failures:?}");
     }
 
     pub fn port(&self) -> u16 {
@@ -51,6 +60,13 @@ impl RedisServer {
     /// Starts the server again on the same port, with no data (nothing is persisted).
     pub fn restart(&mut self) {
         self.stop();
+        if let Err(failure) = self.spawn() {
+            panic!("redis-server did not restart: {failure}");
+        }
+    }
+
+    /// Starts a server on `self.port` and waits until it answers.
+    fn spawn(&mut self) -> Result<(), String> {
         let child = Command::new("redis-server")
             .args(["--port", &self.port.to_string()])
             .args(["--bind", "127.0.0.1"])
@@ -68,30 +84,40 @@ impl RedisServer {
                      apt-get install -y redis-server"
                 )
             });
+        let pid = child.id();
         self.child = Some(child);
-        self.wait_until_ready();
+        let ready = self.wait_until_ready(pid);
+        if ready.is_err() {
+            self.stop();
+        }
+        ready
     }
 
-    fn wait_until_ready(&mut self) {
+    /// Waits until the server on `self.port` answers and is the process `pid`, not another
+    /// one that took the port first.
+    fn wait_until_ready(&mut self, pid: u32) -> Result<(), String> {
         let address = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
             if let Some(child) = self.child.as_mut() {
                 if let Ok(Some(status)) = child.try_wait() {
-                    panic!(
-                        "redis-server on port {} exited at start: {status}",
-                        self.port
-                    );
+                    return Err(format!("port {}: exited at start: {status}", self.port));
                 }
             }
             if ping(address) {
-                return;
+                let info: String = self.command(redis::cmd("INFO").arg("server"));
+                return if info.contains(&format!("process_id:{pid}\r\n")) {
+                    Ok(())
+                } else {
+                    Err(format!("port {}: another server answers", self.port))
+                };
             }
-            assert!(
-                Instant::now() < deadline,
-                "redis-server on port {} not ready after {START_TIMEOUT:?}",
-                self.port
-            );
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "port {}: not ready after {START_TIMEOUT:?}",
+                    self.port
+                ));
+            }
             std::thread::sleep(Duration::from_millis(20));
         }
     }
