@@ -270,12 +270,19 @@ async fn store_errors_are_typed() {
         .get_session(Some(request_cookie(&header)))
         .await
         .unwrap_err();
-    assert_eq!(error.to_string(), "session store failed: backend offline");
+    assert_eq!(
+        error.to_string(),
+        "session store failed: custom session store failed: backend offline"
+    );
     let source = error.source().expect("the store error is the source");
     assert!(matches!(
         source.downcast_ref::<StoreError>(),
         Some(StoreError::Other(_))
     ));
+    let cause = source
+        .source()
+        .expect("the custom error is the store error's source");
+    assert_eq!(cause.to_string(), "backend offline");
 }
 
 #[tokio::test]

@@ -139,7 +139,7 @@ pub trait SessionStore: Send + Sync {
 /// use websession::{StorageError, StoreError};
 ///
 /// let error = StoreError::Other("backend offline".into());
-/// assert_eq!(error.to_string(), "backend offline");
+/// assert_eq!(error.to_string(), "custom session store failed: backend offline");
 /// assert!(matches!(StorageError::from(error), StorageError::Store(StoreError::Other(_))));
 /// ```
 #[derive(Debug, thiserror::Error)]
@@ -206,10 +206,9 @@ pub enum StoreError {
         /// Length of the rejected id, in bytes.
         length: usize,
     },
-    /// Any other failure of a custom store; its message and source are those of the
-    /// wrapped error.
-    #[error(transparent)]
-    Other(Box<dyn Error + Send + Sync>),
+    /// Any other failure of a custom store; the wrapped error is the source.
+    #[error("custom session store failed: {0}")]
+    Other(#[source] Box<dyn Error + Send + Sync>),
 }
 
 /// Wraps a message as [`StoreError::Other`], for custom stores and tests.
@@ -236,7 +235,7 @@ impl From<&str> for StoreError {
 /// use websession::StoreError;
 ///
 /// let error = StoreError::from(format!("shard {} offline", 3));
-/// assert_eq!(error.to_string(), "shard 3 offline");
+/// assert_eq!(error.to_string(), "custom session store failed: shard 3 offline");
 /// ```
 impl From<String> for StoreError {
     fn from(message: String) -> Self {
