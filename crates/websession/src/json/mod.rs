@@ -6,6 +6,7 @@
 //! `Number::toString` format (`1e+21`, and `100` rather than `100.0`).
 
 mod number;
+mod parse;
 mod stringify;
 
 pub(crate) use stringify::stringify_object;
@@ -19,9 +20,9 @@ use serde_json::Value;
 /// Nesting is limited to [`MAX_DEPTH`] levels, so that a hostile payload cannot exhaust the
 /// stack; deeper text returns `None`, as does any invalid JSON.
 pub(crate) fn parse(text: &str) -> Option<Value> {
-    // serde_json refuses text nested 128 levels or deeper, without recursing further;
-    // MAX_DEPTH keeps the writing side within what this accepts.
-    serde_json::from_str(text).ok()
+    // Like serde_json, the parser refuses text nested 128 levels or deeper, without recursing
+    // further; MAX_DEPTH keeps the writing side within what this accepts.
+    parse::parse(text)
 }
 
 #[cfg(test)]
