@@ -61,7 +61,7 @@ fn none() -> CookieOptions {
 }
 
 // ---------------------------------------------------------------------------------------
-// One store under test, with a way to count the records it physically holds
+// One store under test, with a way to count the records it physically contains
 // ---------------------------------------------------------------------------------------
 
 /// A store of one kind, its clock, and whatever must live as long as it (a directory, a
@@ -69,7 +69,7 @@ fn none() -> CookieOptions {
 struct Backend<S> {
     store: S,
     clock: ManualClock,
-    /// Counts the records the store physically holds, expired ones included.
+    /// Counts the records the store physically contains, expired ones included.
     count_records: Box<dyn Fn() -> usize + Send + Sync>,
     /// The file store's directory, for the tests that look at files.
     directory: Option<PathBuf>,
@@ -187,6 +187,11 @@ for_every_store!(
     rotation_makes_planted_cookie_worthless,
     concurrent_writers_never_leave_partial_record,
     logout_racing_slow_request_stays_logged_out,
+    bad_id_signatures_give_new_session,
+    deletion_cookie_matches_commit_attributes,
+    same_site_none_requires_secure,
+    flash_survives_until_committed,
+    characters_above_latin1_round_trip,
 );
 
 // ---------------------------------------------------------------------------------------
@@ -465,6 +470,215 @@ async fn logout_racing_slow_request_stays_logged_out<S: SessionStore + Clone + '
     assert_eq!(backend.records(), 0);
     let after = storage.get_session(Some(&request)).await.unwrap();
     assert!(after.data().is_empty());
+}
+
+async fn bad_id_signatures_give_new_session<S: SessionStore + Clone + 'static>(
+    backend: Backend<S>,
+) {
+    let storage = backend.storage(None);
+    let mut session = Session::new();
+    session.set("user", "alice");
+    let header = storage.commit_session(&mut session, &none()).await.unwrap();
+    let request = request_cookie(&header);
+    let (payload, signature) = request.rsplit_once('.').unwrap();
+
+    let mut changed_signature = signature.to_owned();
+    let last = changed_signature.pop().unwrap();
+    changed_signature.push(if last == 'A' { 'B' } else { 'A' });
+    let mut changed_payload = payload.to_owned();
+    let last = changed_payload.pop().unwrap();
+    changed_payload.push(if last == 'A' { 'B' } else { 'A' });
+    let retired = Cookie::builder("__session")
+        .secrets(["retired secret"])
+        .build()
+        .unwrap()
+        .serialize(&json!(session.id()), &none())
+        .unwrap();
+    let variants = [
+        ("without signature", payload.to_owned()),
+        (
+            "changed signature",
+            format!("{payload}.{changed_signature}"),
+        ),
+        ("changed payload", format!("{changed_payload}.{signature}")),
+        ("retired secret", request_cookie(&retired).to_owned()),
+    ];
+    for (case, cookie_header) in variants {
+        let loaded = storage.get_session(Some(&cookie_header)).await.unwrap();
+        assert!(loaded.data().is_empty(), "{case}");
+        assert_eq!(loaded.id(), "", "{case}");
+    }
+
+    // A secret still in the list reads, and the next commit signs with the first one.
+    let rotated = ServerSessionStorage::new(
+        Cookie::builder("__session")
+            .secrets(["new secret", "s3cr3t"])
+            .clock(Arc::new(backend.clock.clone()))
+            .build()
+            .unwrap(),
+        backend.store.clone(),
+    );
+    let mut loaded = rotated.get_session(Some(request)).await.unwrap();
+    assert_eq!(loaded.get("user"), Some(json!("alice")));
+    assert!(loaded.needs_resign());
+    let resigned = rotated.commit_session(&mut loaded, &none()).await.unwrap();
+    assert_ne!(request_cookie(&resigned), request);
+    assert_eq!(loaded.id(), session.id(), "re-signing keeps the id");
+}
+
+async fn deletion_cookie_matches_commit_attributes<S: SessionStore + Clone + 'static>(
+    backend: Backend<S>,
+) {
+    let cookie = Cookie::builder("__session")
+        .secrets(["s3cr3t"])
+        .max_age(3600)
+        .path("/app")
+        .domain("example.com")
+        .clock(Arc::new(backend.clock.clone()))
+        .build()
+        .unwrap();
+    let storage = ServerSessionStorage::new(cookie, backend.store.clone());
+    let expected = "__session=; Domain=example.com; Path=/app; \
+                    Expires=Thu, 01 Jan 1970 00:00:00 GMT; SameSite=Lax";
+
+    // The cookie's Max-Age is dropped, and so is a per-call one.
+    let mut session = Session::new();
+    session.set("user", "alice");
+    storage.commit_session(&mut session, &none()).await.unwrap();
+    let header = storage
+        .destroy_session(&mut session, &none())
+        .await
+        .unwrap();
+    assert_eq!(header, expected);
+    assert_eq!(backend.records(), 0);
+    let per_call = CookieOptions {
+        max_age: Some(10),
+        ..none()
+    };
+    let header = storage
+        .destroy_session(&mut Session::new(), &per_call)
+        .await
+        .unwrap();
+    assert_eq!(header, expected);
+
+    // A per-call Path and Domain are repeated too.
+    let elsewhere = CookieOptions {
+        path: Some("/other".into()),
+        domain: Some(".example.org".into()),
+        ..none()
+    };
+    let header = storage
+        .destroy_session(&mut Session::new(), &elsewhere)
+        .await
+        .unwrap();
+    assert_eq!(
+        header,
+        "__session=; Domain=.example.org; Path=/other; \
+         Expires=Thu, 01 Jan 1970 00:00:00 GMT; SameSite=Lax"
+    );
+
+    // Max-Age=0 and negative values are written as given and keep nothing in the store.
+    for max_age in [0, -1] {
+        let ending = CookieOptions {
+            max_age: Some(max_age),
+            ..none()
+        };
+        let mut session = Session::new();
+        session.set("user", "alice");
+        let header = storage.commit_session(&mut session, &ending).await.unwrap();
+        assert!(
+            header.contains(&format!("; Max-Age={max_age};")),
+            "{header}"
+        );
+        let loaded = storage
+            .get_session(Some(request_cookie(&header)))
+            .await
+            .unwrap();
+        assert!(loaded.data().is_empty(), "Max-Age={max_age}");
+    }
+}
+
+async fn same_site_none_requires_secure<S: SessionStore + Clone + 'static>(backend: Backend<S>) {
+    let storage = backend.storage(None);
+    let none_without_secure = CookieOptions {
+        same_site: Some(websession::SameSite::None),
+        ..none()
+    };
+    let mut session = Session::new();
+    session.set("user", "alice");
+    let commit = storage
+        .commit_session(&mut session, &none_without_secure)
+        .await;
+    assert!(
+        matches!(commit, Err(websession::StorageError::Config(_))),
+        "{commit:?}"
+    );
+    assert_eq!(backend.records(), 0, "a rejected commit stores nothing");
+    let destroy = storage
+        .destroy_session(&mut session, &none_without_secure)
+        .await;
+    assert!(
+        matches!(destroy, Err(websession::StorageError::Config(_))),
+        "{destroy:?}"
+    );
+
+    let with_secure = CookieOptions {
+        secure: Some(true),
+        ..none_without_secure
+    };
+    let header = storage
+        .commit_session(&mut session, &with_secure)
+        .await
+        .unwrap();
+    assert!(header.ends_with("; Secure; SameSite=None"), "{header}");
+    let header = storage
+        .destroy_session(&mut session, &with_secure)
+        .await
+        .unwrap();
+    assert!(header.ends_with("; Secure; SameSite=None"), "{header}");
+}
+
+async fn flash_survives_until_committed<S: SessionStore + Clone + 'static>(backend: Backend<S>) {
+    let storage = backend.storage(None);
+    let mut session = Session::new();
+    session.flash("notice", "saved");
+    let header = storage.commit_session(&mut session, &none()).await.unwrap();
+    let request = request_cookie(&header);
+
+    // Read without commit: still in the store for the next request.
+    let mut first = storage.get_session(Some(request)).await.unwrap();
+    assert_eq!(first.get("notice"), Some(json!("saved")));
+    let mut second = storage.get_session(Some(request)).await.unwrap();
+    assert_eq!(second.get("notice"), Some(json!("saved")));
+
+    // Read and commit: gone for every later request.
+    storage.commit_session(&mut second, &none()).await.unwrap();
+    let mut third = storage.get_session(Some(request)).await.unwrap();
+    assert_eq!(third.get("notice"), None);
+}
+
+async fn characters_above_latin1_round_trip<S: SessionStore + Clone + 'static>(
+    backend: Backend<S>,
+) {
+    // Server-side data never goes into the cookie, so even a Latin-1 cookie can carry it.
+    let cookie = Cookie::builder("__session")
+        .secrets(["s3cr3t"])
+        .payload_encoding(websession::PayloadEncoding::Latin1)
+        .clock(Arc::new(backend.clock.clone()))
+        .build()
+        .unwrap();
+    let storage = ServerSessionStorage::new(cookie, backend.store.clone());
+    let text = "日本語 🙂 \u{2028} \u{0} \"quoted\" \\";
+    let mut session = Session::new();
+    session.set("text", text);
+    session.set("ключ", 1);
+    let header = storage.commit_session(&mut session, &none()).await.unwrap();
+    let mut loaded = storage
+        .get_session(Some(request_cookie(&header)))
+        .await
+        .unwrap();
+    assert_eq!(loaded.get("text"), Some(json!(text)));
+    assert_eq!(loaded.get("ключ"), Some(json!(1)));
 }
 
 // ---------------------------------------------------------------------------------------
