@@ -13,8 +13,8 @@ pub const OLDER_SECRET: &str = "fuzz-older-secret";
 
 /// Polls `future` once and returns its output.
 ///
-/// The cookie storage's futures never wait on anything, so one poll must complete them; a
-/// pending future here is a bug in the storage, and the target panics to report it.
+/// The cookie storage's futures never wait on anything, so one poll must complete them. A
+/// pending future here is a bug in the storage, so the target panics to report it.
 pub fn complete<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
     let mut context = Context::from_waker(Waker::noop());

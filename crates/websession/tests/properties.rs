@@ -111,7 +111,7 @@ fn priority() -> impl Strategy<Value = Priority> {
     ]
 }
 
-/// Options that pass validation on their own; [`make_valid`] fixes combinations.
+/// Options that pass validation field by field. [`make_valid`] fixes the combinations.
 fn options() -> impl Strategy<Value = CookieOptions> {
     let path = prop::option::of(prop_oneof![Just(String::new()), "/[ -:<-~]{0,16}"]);
     let domain = prop::option::of(prop_oneof![
@@ -186,7 +186,7 @@ fn make_valid(name: &str, base: &CookieOptions, overrides: &mut CookieOptions) {
     }
 }
 
-/// The cookie-level options, adjusted so that they are valid over the builder's defaults.
+/// Returns the cookie-level options, adjusted to be valid over the builder's defaults.
 fn valid_base(name: &str, mut base: CookieOptions) -> CookieOptions {
     let defaults = Cookie::builder("defaults")
         .build()
@@ -199,7 +199,7 @@ fn valid_base(name: &str, mut base: CookieOptions) -> CookieOptions {
 // Helpers
 // ---------------------------------------------------------------------------------------
 
-/// Compares JSON values as JavaScript sees them after a round trip: every number is a
+/// Compares JSON values as JavaScript reads them after a round trip: every number is a
 /// double, and objects compare as maps whatever their key order.
 fn same_as_javascript(left: &Value, right: &Value) -> bool {
     match (left, right) {
@@ -236,7 +236,7 @@ fn has_char_above_latin1(value: &Value) -> bool {
     }
 }
 
-/// The `name=value` part of a `Set-Cookie` value, which is what a browser sends back.
+/// Returns the `name=value` part of a `Set-Cookie` value, which is what a browser sends back.
 fn request_cookie(set_cookie: &str) -> &str {
     set_cookie
         .split(';')
@@ -366,9 +366,9 @@ mod reference {
     /// Returns the digits `s` and exponent `n` with `0.s × 10^n == x`, `s` as short as
     /// possible and, among the shortest, closest to `x`.
     ///
-    /// For each length `k` from 1, the correctly rounded `k`-digit decimal (Rust's `{:.e}`
-    /// formatting) is tried together with its two neighbours; the rounded one is closest,
-    /// and when it does not read back as `x`, at most one neighbour can.
+    /// For each length `k` from 1, it tries the correctly rounded `k`-digit decimal (Rust's
+    /// `{:.e}` formatting) and its two neighbours. The rounded one is the closest, and when
+    /// it does not read back as `x`, at most one neighbour can.
     fn shortest_digits(x: f64) -> (String, i32) {
         for k in 1..=17usize {
             let rounded = format!("{:.*e}", k - 1, x);

@@ -350,7 +350,8 @@ async fn attribute_injection_is_rejected() {
         .unwrap();
     assert_eq!(header.matches("; ").count(), 2, "{header}");
     assert!(header.ends_with("; Path=/; SameSite=Lax"), "{header}");
-    assert!(!header.contains('\r') && !header.contains('\n'));
+    assert!(!header.contains('\r'), "{header}");
+    assert!(!header.contains('\n'), "{header}");
 }
 
 #[tokio::test]
