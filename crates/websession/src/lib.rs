@@ -4,8 +4,10 @@
 //! - [`Cookie`]: a named cookie with attributes and secrets; parses `Cookie` request headers
 //!   and writes `Set-Cookie` values, signed with HMAC-SHA256.
 //! - [`Session`]: the data of one visitor, with flash values.
-//! - [`SessionStorage`]: loads and saves sessions; [`CookieSessionStorage`] keeps all data in
-//!   the signed cookie.
+//! - [`SessionStorage`]: loads and saves sessions. [`CookieSessionStorage`] keeps all data in
+//!   the signed cookie. [`ServerSessionStorage`] keeps the data in a [`SessionStore`]
+//!   ([`MemoryStore`], [`FileStore`], or `RedisStore` with the `redis` feature) and only a
+//!   signed session id in the cookie.
 //!
 //! A cookie written here for some data and secrets is byte-for-byte the cookie the JavaScript
 //! libraries write for the same data and secrets, and their cookies read back here.
