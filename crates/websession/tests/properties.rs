@@ -30,14 +30,28 @@ fn block_on<F: Future>(future: F) -> F::Output {
 // Strategies
 // ---------------------------------------------------------------------------------------
 
-/// Doubles of every class, plus decimals around the layout boundaries of
-/// `Number::prototype.toString` (10^-7, 10^21).
+/// Doubles of every class, decimals around the layout boundaries of
+/// `Number::prototype.toString` (10^-7, 10^21), and doubles exactly halfway between two
+/// 17-digit decimals (from 2^50 to 2^51 the spacing is 0.25), where ties go to the even digit.
 fn number() -> impl Strategy<Value = f64> {
     prop_oneof![
         any::<f64>(),
         any::<i64>().prop_map(|integer| integer as f64),
         (any::<i32>(), -30i32..30)
             .prop_map(|(mantissa, exponent)| { f64::from(mantissa) * 10f64.powi(exponent) }),
+        (
+            1u64 << 50..1u64 << 51,
+            prop_oneof![Just(0.25), Just(0.75)],
+            any::<bool>()
+        )
+            .prop_map(|(integer, fraction, negative)| {
+                let magnitude = integer as f64 + fraction;
+                if negative {
+                    -magnitude
+                } else {
+                    magnitude
+                }
+            }),
         (1u32..10, -9i32..=24).prop_map(|(digit, exponent)| {
             format!("{digit}e{exponent}")
                 .parse()
@@ -565,7 +579,7 @@ proptest! {
 /// hide a fault in the library.
 #[test]
 fn reference_stringify_known_texts() {
-    let cases: [(f64, &str); 12] = [
+    let cases: [(f64, &str); 17] = [
         (0.1 + 0.2, "0.30000000000000004"),
         (1e21, "1e+21"),
         (1e20, "100000000000000000000"),
@@ -578,6 +592,11 @@ fn reference_stringify_known_texts() {
         (2f64.powi(53), "9007199254740992"),
         (1.5, "1.5"),
         (-123.456, "-123.456"),
+        (1_166_484_069_943_108.2, "1166484069943108.2"),
+        (-1_008_515_665_704_504.2, "-1008515665704504.2"),
+        (9_007_199_254_740_992.0, "9007199254740992"),
+        (123_456_789_012_345_680_000.0, "123456789012345680000"),
+        (1.5e-323, "1.5e-323"),
     ];
     for (x, text) in cases {
         assert_eq!(reference::number_to_string(x), text, "{x:e}");
