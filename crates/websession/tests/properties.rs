@@ -13,7 +13,7 @@ use proptest::prelude::*;
 use serde_json::{Map, Value};
 use websession::{
     Cookie, CookieOptions, CookieSessionStorage, EncodeError, PayloadEncoding, Priority, SameSite,
-    SessionStorage, StorageError, MAX_COOKIE_LEN,
+    ServerSessionStorage, SessionStorage, StorageError, MAX_COOKIE_LEN,
 };
 
 /// Seconds from 1970 to the end of 9999, the last instant an HTTP date can carry.
@@ -547,7 +547,10 @@ proptest! {
             headers.append(COOKIE, HeaderValue::from_bytes(&allowed).expect("filtered bytes are valid"));
         }
 
-        for storage in [&signed, &unsigned] {
+        // Server-side storage reads the id from the same cookie; unsigned, any id reaches it.
+        let server = ServerSessionStorage::memory(Cookie::builder("s").build().unwrap());
+        let storages: [&dyn SessionStorage; 3] = [&signed, &unsigned, &server];
+        for storage in storages {
             let _ = storage.cookie().parse_fields(all_fields.iter().map(Vec::as_slice));
             let from_headers = block_on(storage.get_session_from_headers(&headers));
             prop_assert!(from_headers.is_ok());
