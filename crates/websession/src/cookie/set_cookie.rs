@@ -45,7 +45,9 @@ fn push_uri_component(out: &mut String, value: &str) {
 /// package: `Max-Age`, `Domain`, `Path`, `Expires`, `HttpOnly`, `Secure`, `Partitioned`,
 /// `Priority`, `SameSite`. The value is percent-encoded as `encodeURIComponent` does.
 pub(crate) fn write(name: &str, value: &str, options: &CookieOptions) -> String {
-    let mut out = String::with_capacity(name.len() + value.len() + 64);
+    // In a signed base64 value about one byte in 16 is `+`, `/` or `=`, which grow to three
+    // bytes each; the reserve covers that and the attributes, so the value is not copied again.
+    let mut out = String::with_capacity(name.len() + value.len() + value.len() / 4 + 96);
     out.push_str(name);
     out.push('=');
     push_uri_component(&mut out, value);

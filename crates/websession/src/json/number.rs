@@ -176,8 +176,10 @@ mod tests {
 
     #[test]
     fn halfway_digit_is_even_as_in_javascript() {
-        assert_eq!(js(1_166_484_069_943_108.25), "1166484069943108.2");
-        assert_eq!(js(-1_008_515_665_704_504.25), "-1008515665704504.2");
+        // Exactly halfway between …108.2 and …108.3: the spacing of doubles there is 0.25.
+        let halfway = 1_166_484_069_943_108.0 + 0.25;
+        assert_eq!(js(halfway), "1166484069943108.2");
+        assert_eq!(js(-halfway), "-1166484069943108.2");
     }
 
     #[test]

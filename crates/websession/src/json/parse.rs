@@ -9,7 +9,8 @@
 
 use serde_json::{Map, Number, Value};
 
-/// Deepest nesting of arrays and objects that `serde_json` accepts.
+/// Nesting of arrays and objects at which `serde_json` rejects text: it reads at most 127
+/// levels, and so does this parser.
 const MAX_NESTING: usize = 128;
 
 /// Parses `text` as one JSON value with optional surrounding whitespace.
