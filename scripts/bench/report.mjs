@@ -12,7 +12,7 @@ if (!criterionDir) {
   process.exit(2);
 }
 
-// Every benchmark directory holds new/benchmark.json (its ids) and new/estimates.json.
+// Every benchmark directory contains new/benchmark.json (its ids) and new/estimates.json.
 function readCriterion(dir) {
   const results = new Map();
   const walk = (current) => {
@@ -42,7 +42,11 @@ if (anchorFile !== "-") {
   for (const r of parsed.results) anchor.set(`${r.impl}/${r.op}/${r.payload}`, r.ns);
 }
 
-const format = (ns) => (ns >= 10000 ? `${(ns / 1000).toFixed(1)} µs` : ns >= 1000 ? `${(ns / 1000).toFixed(2)} µs` : `${ns.toFixed(0)} ns`);
+function format(ns) {
+  if (ns >= 10000) return `${(ns / 1000).toFixed(1)} µs`;
+  if (ns >= 1000) return `${(ns / 1000).toFixed(2)} µs`;
+  return `${ns.toFixed(0)} ns`;
+}
 const cell = (ns, floor) => (ns === undefined ? "n/a" : `${format(ns)} (${(ns / floor).toFixed(2)}x)`);
 
 // Cookie sessions: one row per operation and payload.

@@ -7,7 +7,7 @@
 //!   it to disk and renames it);
 //! - `redis`: [`RedisStore`] on the server at `BENCH_REDIS_URL` (for example
 //!   `redis://127.0.0.1:6390/`), which `scripts/bench.sh` starts on loopback. Without that
-//!   variable the Redis case is left out, and a message says so.
+//!   variable the Redis case is left out, with a message on standard error.
 //!
 //! `BENCH_QUICK=1` runs a few iterations of each.
 

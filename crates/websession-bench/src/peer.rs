@@ -95,7 +95,7 @@ impl Peer {
         let written = jar
             .delta()
             .next()
-            .expect("the jar holds the cookie just added");
+            .expect("the jar contains the cookie just added");
         written.encoded().to_string()
     }
 }

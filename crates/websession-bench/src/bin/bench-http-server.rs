@@ -4,7 +4,7 @@
 //! bench-http-server PORT
 //! ```
 //!
-//! Routes, all answering with the session's `userId` (a constant without the session layer):
+//! Routes, all responding with the session's `userId` (a constant without the session layer):
 //!
 //! - `GET /plain`: no session layer;
 //! - `GET /read`: `SessionLayer` over the cookie session storage; the handler reads `userId`,
