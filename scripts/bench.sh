@@ -4,8 +4,8 @@
 #   2. the JavaScript anchor (Remix 2 and React Router 7 on Node) on the same payloads;
 #   3. criterion: server-side storages (memory, file, and Redis on a loopback server this
 #      script starts);
-#   4. HTTP: a minimal axum app with and without the session layer under wrk, on loopback;
-# then a table of time per operation with each column's ratio to the floor.
+#   4. HTTP: a minimal axum app with and without the session layer under wrk, on loopback.
+# Then it prints a table of time per operation with each column's ratio to the floor.
 #
 # usage: scripts/bench.sh
 #   BENCH_QUICK=1      a few iterations of each benchmark, to check that everything runs
@@ -125,7 +125,7 @@ LUA
 wrk_cmd=(wrk)
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then wrk_cmd=(taskset -c 1 wrk); fi
 : >"$scratch/http.tsv"
-for route in plain read write; do
+for route in plain untouched read write; do
     # Warm-up, then the measured run.
     "${wrk_cmd[@]}" -t1 -c16 -d1s -H "Cookie: $cookie_header" "http://127.0.0.1:$http_port/$route" >/dev/null
     "${wrk_cmd[@]}" -t1 -c16 -d"${http_seconds}s" -s "$scratch/report.lua" -H "Cookie: $cookie_header" \

@@ -100,6 +100,7 @@ if (storageRows.length) {
 if (httpFile !== "-" && fs.existsSync(httpFile)) {
   const names = {
     plain: "without session layer",
+    untouched: "session layer, handler does not use the session",
     read: "session layer, handler reads userId",
     write: "session layer, handler changes theme (Set-Cookie)",
   };

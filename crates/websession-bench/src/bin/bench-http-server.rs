@@ -7,7 +7,9 @@
 //! Routes, all responding with the session's `userId` (a constant without the session layer):
 //!
 //! - `GET /plain`: no session layer;
-//! - `GET /read`: `SessionLayer` over the cookie session storage; the handler reads `userId`,
+//! - `GET /untouched`: `SessionLayer` over the cookie session storage, and the same handler as
+//!   `/plain`, which does not extract the session, so the layer never loads it;
+//! - `GET /read`: the same layer; the handler reads `userId`,
 //!   so the session is unchanged and no `Set-Cookie` is sent;
 //! - `GET /write`: the same layer; the handler also changes `theme`, so the layer commits the
 //!   session and sends `Set-Cookie`.
@@ -71,6 +73,7 @@ fn main() -> std::io::Result<()> {
         .build()
         .expect("the fixture's secrets are not empty");
     let sessions = Router::new()
+        .route("/untouched", get(plain))
         .route("/read", get(read))
         .route("/write", get(write))
         .layer(SessionLayer::from_storage(CookieSessionStorage::new(
