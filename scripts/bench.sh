@@ -125,7 +125,9 @@ LUA
 wrk_cmd=(wrk)
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then wrk_cmd=(taskset -c 1 wrk); fi
 : >"$scratch/http.tsv"
-for route in plain untouched read write; do
+# Two passes in alternation, so that a slow moment of the machine does not hit one route only;
+# the report keeps each route's faster pass.
+for route in plain untouched read write plain untouched read write; do
     # Warm-up, then the measured run.
     "${wrk_cmd[@]}" -t1 -c16 -d1s -H "Cookie: $cookie_header" "http://127.0.0.1:$http_port/$route" >/dev/null
     "${wrk_cmd[@]}" -t1 -c16 -d"${http_seconds}s" -s "$scratch/report.lua" -H "Cookie: $cookie_header" \
