@@ -60,10 +60,10 @@ pub use cookie::{
     Priority, SameSite, SerializeError, Signature, UnknownAttributeValue,
 };
 pub use session::Session;
-pub use storage::{CookieSessionStorage, SessionStorage, StorageError, MAX_COOKIE_LEN};
+#[cfg(feature = "redis")]
+pub use storage::RedisStore;
 pub use storage::{
     generate_session_id, is_valid_session_id, FileStore, MemoryStore, ServerSessionStorage,
     SessionStore, StoreError, DEFAULT_MAX_LIFETIME, MAX_SESSION_ID_LEN,
 };
-#[cfg(feature = "redis")]
-pub use storage::RedisStore;
+pub use storage::{CookieSessionStorage, SessionStorage, StorageError, MAX_COOKIE_LEN};
