@@ -4,7 +4,7 @@ use serde_json::{Map, Value};
 
 use super::number::write_number;
 
-/// Maximum nesting of arrays and objects that [`stringify`] writes.
+/// Maximum nesting of arrays and objects that [`stringify()`] writes.
 ///
 /// `serde_json`'s parser rejects text nested 128 levels or deeper, so with this limit
 /// whatever this crate writes it can read back, and neither side recurses deep enough to
@@ -21,7 +21,7 @@ use super::number::write_number;
 /// ```
 pub const MAX_DEPTH: usize = 127;
 
-/// Error from [`stringify`].
+/// Error from [`stringify()`].
 ///
 /// # Examples
 ///
@@ -64,7 +64,7 @@ pub fn stringify(value: &Value) -> Result<String, StringifyError> {
     Ok(out)
 }
 
-/// Writes a JSON object as [`stringify`] does, without wrapping it in a [`Value`].
+/// Writes a JSON object as [`stringify()`] does, without wrapping it in a [`Value`].
 pub(crate) fn stringify_object(map: &Map<String, Value>) -> Result<String, StringifyError> {
     let mut out = String::with_capacity(128);
     write_object(&mut out, map, enter(0)?)?;
