@@ -6,6 +6,10 @@
 //! by one of the documented compatibility rules (decided from the input and the JavaScript
 //! result), or fails. The test prints one summary line per implementation and fails when any
 //! case fails.
+//!
+//! It runs without the libtest harness so that the summary lines always show, also without
+//! `--nocapture`. Like libtest, it runs only when no name filter is given or a filter matches
+//! its name.
 
 mod interop_support;
 
@@ -19,7 +23,29 @@ const KINDS: [&str; 4] = [
     "session.cookie",
 ];
 
-#[test]
+const TEST_NAME: &str = "interop_vectors_pass_or_depart_by_rule";
+
+fn main() {
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    if arguments.iter().any(|argument| argument == "--list") {
+        println!("{TEST_NAME}: test");
+        return;
+    }
+    let filters: Vec<&String> = arguments
+        .iter()
+        .filter(|argument| !argument.starts_with('-'))
+        .collect();
+    if !filters.is_empty()
+        && !filters
+            .iter()
+            .any(|filter| TEST_NAME.contains(filter.as_str()))
+    {
+        return;
+    }
+    interop_vectors_pass_or_depart_by_rule();
+    println!("test {TEST_NAME} ... ok");
+}
+
 fn interop_vectors_pass_or_depart_by_rule() {
     let files = load_vector_files();
     assert!(!files.is_empty(), "no vector files found");

@@ -18,7 +18,8 @@ use websession::{
 
 /// Directory of the vectors produced by running the JavaScript libraries.
 pub fn shared_vectors_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors")
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors");
+    dir.canonicalize().unwrap_or(dir)
 }
 
 /// Loads every `*.json` vector file (a JSON array of vectors) from the shared directory and
