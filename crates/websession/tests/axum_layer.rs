@@ -574,13 +574,24 @@ async fn oversized_session_is_plain_500() {
     assert_plain_500(response).await;
 }
 
-/// A log sink shared between the subscriber and the test.
+/// A log sink for the test running on the current thread.
 #[derive(Clone, Default)]
 struct CapturedLog(Arc<std::sync::Mutex<Vec<u8>>>);
 
-impl std::io::Write for CapturedLog {
+thread_local! {
+    static THREAD_LOG: std::cell::RefCell<Option<CapturedLog>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Writes to the log of the test on the current thread, if it captures one.
+struct ThreadLogWriter;
+
+impl std::io::Write for ThreadLogWriter {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
+        THREAD_LOG.with(|log| {
+            if let Some(log) = &*log.borrow() {
+                log.0.lock().unwrap().extend_from_slice(bytes);
+            }
+        });
         Ok(bytes.len())
     }
 
@@ -590,6 +601,26 @@ impl std::io::Write for CapturedLog {
 }
 
 impl CapturedLog {
+    /// Starts capturing the log lines written on this thread.
+    ///
+    /// One global subscriber serves all tests of this binary. A per-test subscriber
+    /// (`set_default`) loses events when a test on another thread reaches a log call first,
+    /// because tracing then caches that no subscriber is interested in it.
+    fn capture_this_thread() -> CapturedLog {
+        static INSTALL: std::sync::Once = std::sync::Once::new();
+        INSTALL.call_once(|| {
+            let subscriber = tracing_subscriber::fmt()
+                .with_writer(|| ThreadLogWriter)
+                .with_ansi(false)
+                .finish();
+            tracing::subscriber::set_global_default(subscriber)
+                .expect("no other global subscriber");
+        });
+        let log = CapturedLog::default();
+        THREAD_LOG.with(|slot| *slot.borrow_mut() = Some(log.clone()));
+        log
+    }
+
     fn text(&self) -> String {
         String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
     }
@@ -597,13 +628,7 @@ impl CapturedLog {
 
 #[tokio::test]
 async fn commit_error_logged_without_data() {
-    let log = CapturedLog::default();
-    let writer = log.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _default = tracing::subscriber::set_default(subscriber);
+    let log = CapturedLog::capture_this_thread();
 
     let storage = FailingStorage {
         fail_commit: true,

@@ -187,6 +187,7 @@ for_every_store!(
     rotation_makes_planted_cookie_worthless,
     concurrent_writers_never_leave_partial_record,
     logout_racing_slow_request_stays_logged_out,
+    rotation_after_logout_stays_logged_out,
     bad_id_signatures_give_new_session,
     deletion_cookie_matches_commit_attributes,
     same_site_none_requires_secure,
@@ -470,6 +471,27 @@ async fn logout_racing_slow_request_stays_logged_out<S: SessionStore + Clone + '
     assert_eq!(backend.records(), 0);
     let after = storage.get_session(Some(&request)).await.unwrap();
     assert!(after.data().is_empty());
+}
+
+async fn rotation_after_logout_stays_logged_out<S: SessionStore + Clone + 'static>(
+    backend: Backend<S>,
+) {
+    let storage = backend.storage(Some(3600));
+    let mut session = Session::new();
+    session.set("user", "alice");
+    let header = storage.commit_session(&mut session, &none()).await.unwrap();
+    let request = request_cookie(&header).to_owned();
+
+    // A slow request loaded the session before a logout destroyed it.
+    let mut slow = storage.get_session(Some(&request)).await.unwrap();
+    let mut logout = storage.get_session(Some(&request)).await.unwrap();
+    storage.destroy_session(&mut logout, &none()).await.unwrap();
+
+    let rotated = storage.rotate_id(&mut slow, &none()).await.unwrap();
+    assert_eq!(rotated, DELETION);
+    assert_eq!(slow.id(), "");
+    assert!(slow.data().is_empty());
+    assert_eq!(backend.records(), 0);
 }
 
 async fn bad_id_signatures_give_new_session<S: SessionStore + Clone + 'static>(

@@ -39,6 +39,7 @@ use crate::session::Session;
 ///   `Expires` at the Unix epoch, no `Max-Age`.
 /// - **Id rotation:** [`SessionStorage::rotate_id`] moves the data to a fresh id, for example
 ///   at login, so that an id planted before login (session fixation) is worthless after it.
+///   Rotating a loaded session whose record is gone behaves like the commit above.
 ///
 /// # Limits
 ///
@@ -153,6 +154,26 @@ impl<S: SessionStore> ServerSessionStorage<S> {
         Ok(header)
     }
 
+    async fn record_exists(&self, id: &str) -> Result<bool, StorageError> {
+        Ok(is_valid_session_id(id) && self.store.read(id).await?.is_some())
+    }
+
+    /// Empties a session whose record vanished while the request ran and returns the deletion
+    /// cookie, so that the destroyed session stays destroyed.
+    fn drop_vanished(
+        &self,
+        session: &mut Session,
+        overrides: &CookieOptions,
+    ) -> Result<String, StorageError> {
+        tracing::debug!(
+            cookie = self.cookie.name(),
+            "session record is gone at commit, destroyed or expired meanwhile; \
+             sending the deletion cookie"
+        );
+        *session = Session::new();
+        Ok(self.cookie.deletion(overrides)?)
+    }
+
     async fn create_record(
         &self,
         session: &Session,
@@ -234,13 +255,7 @@ impl<S: SessionStore> SessionStorage for ServerSessionStorage<S> {
         let updated =
             is_valid_session_id(&id) && self.store.update(&id, session.data(), expires).await?;
         if !updated {
-            tracing::debug!(
-                cookie = self.cookie.name(),
-                "session record is gone at commit, destroyed or expired meanwhile; \
-                 sending the deletion cookie"
-            );
-            *session = Session::new();
-            return Ok(self.cookie.deletion(overrides)?);
+            return self.drop_vanished(session, overrides);
         }
         self.finish_commit(session, id, overrides)
     }
@@ -265,6 +280,14 @@ impl<S: SessionStore> SessionStorage for ServerSessionStorage<S> {
     ) -> Result<String, StorageError> {
         self.check_commit(session, overrides)?;
         let expires = self.expiry_for(overrides);
+
+        // A loaded session whose record is gone was destroyed (or expired) while this request
+        // ran; rotating it would bring the data back under a new id, so it is dropped as in a
+        // commit. NOTE: a logout that lands between this read and the delete below is still
+        // undone; closing that window needs an atomic delete-if-present in the store.
+        if !session.id().is_empty() && !self.record_exists(session.id()).await? {
+            return self.drop_vanished(session, overrides);
+        }
 
         // The new record exists before the old one goes, so a failure in between leaves the
         // session readable under its old id.
