@@ -62,12 +62,19 @@ async fn rotation_creates_before_deleting() {
         .unwrap();
 
     let set_cookie = storage.rotate_id(&mut session, &none()).await.unwrap();
+    // The load reads the record, rotation checks that it still exists, then creates the new
+    // record before deleting the old one.
     assert_eq!(
         functions(&store),
-        ["readData sid-old", "createData ", "deleteData sid-old"]
+        [
+            "readData sid-old",
+            "readData sid-old",
+            "createData ",
+            "deleteData sid-old"
+        ]
     );
-    assert_eq!(store.calls()[1]["returned"], json!("sid-1"));
-    assert_eq!(store.calls()[1]["data"], json!({"cart": 1}));
+    assert_eq!(store.calls()[2]["returned"], json!("sid-1"));
+    assert_eq!(store.calls()[2]["data"], json!({"cart": 1}));
     assert_eq!(session.id(), "sid-1");
     assert_eq!(
         request_cookie(&set_cookie),
