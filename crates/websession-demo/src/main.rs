@@ -94,13 +94,32 @@ async fn run(args: Args) -> Result<(), DemoError> {
     tracing::info!(%addr, store = store_label, "listening");
     println!("websession demo is running: open http://{addr}/ in a browser (Ctrl-C stops it)");
 
-    axum::serve(listener, routes::app(storage, &store_label))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(DemoError::Serve)?;
+    // The grace period starts at the signal, so a client that never finishes its request
+    // cannot keep the demo from stopping.
+    let (stopping_sender, mut stopping) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, routes::app(storage, &store_label)).with_graceful_shutdown(
+        async move {
+            shutdown_signal().await;
+            let _ = stopping_sender.send(true);
+        },
+    );
+    let grace_over = async move {
+        let _ = stopping.wait_for(|stopping| *stopping).await;
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+    };
+    tokio::select! {
+        result = server => result.map_err(DemoError::Serve)?,
+        () = grace_over => tracing::warn!(
+            grace_seconds = SHUTDOWN_GRACE.as_secs(),
+            "open connections did not finish in time; stopping anyway"
+        ),
+    }
     tracing::info!("stopped");
     Ok(())
 }
+
+/// How long a shutdown waits for open requests to finish.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM.
 async fn shutdown_signal() {

@@ -45,6 +45,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+/// Compiles and runs the Rust examples of the README as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
+
 #[cfg(feature = "axum")]
 pub mod axum;
 mod clock;

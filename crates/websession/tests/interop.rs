@@ -23,27 +23,11 @@ const KINDS: [&str; 4] = [
     "session.cookie",
 ];
 
-const TEST_NAME: &str = "interop_vectors_pass_or_depart_by_rule";
-
 fn main() {
-    let arguments: Vec<String> = std::env::args().skip(1).collect();
-    if arguments.iter().any(|argument| argument == "--list") {
-        println!("{TEST_NAME}: test");
-        return;
-    }
-    let filters: Vec<&String> = arguments
-        .iter()
-        .filter(|argument| !argument.starts_with('-'))
-        .collect();
-    if !filters.is_empty()
-        && !filters
-            .iter()
-            .any(|filter| TEST_NAME.contains(filter.as_str()))
-    {
-        return;
-    }
-    interop_vectors_pass_or_depart_by_rule();
-    println!("test {TEST_NAME} ... ok");
+    interop_support::run_unharnessed(
+        "interop_vectors_pass_or_depart_by_rule",
+        interop_vectors_pass_or_depart_by_rule,
+    );
 }
 
 fn interop_vectors_pass_or_depart_by_rule() {

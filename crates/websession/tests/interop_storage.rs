@@ -27,7 +27,8 @@
 //!    on its own to our behaviour, changes the JavaScript run.
 //!
 //! So a departure is decided from the input and the JavaScript result, never from a vector
-//! id. The test prints one line per implementation and fails when any case fails.
+//! id. The test prints one line per implementation and fails when any case fails. It runs
+//! without the libtest harness, so those lines show without `--nocapture`.
 
 mod common;
 mod interop_support;
@@ -50,8 +51,14 @@ use websession::{
 
 const KINDS: [&str; 2] = ["session.storage", "session.memory"];
 
-#[test]
-fn storage_vectors_pass_or_depart_by_rule() {
+fn main() {
+    interop_support::run_unharnessed(
+        "interop_storage_vectors_pass_or_depart_by_rule",
+        interop_storage_vectors_pass_or_depart_by_rule,
+    );
+}
+
+fn interop_storage_vectors_pass_or_depart_by_rule() {
     let files = load_vector_files();
     assert!(!files.is_empty(), "no vector files found");
     let runtime = tokio::runtime::Builder::new_multi_thread()

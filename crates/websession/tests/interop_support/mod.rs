@@ -237,3 +237,23 @@ pub fn js_equal(left: &Value, right: &Value) -> bool {
         _ => left == right,
     }
 }
+
+/// Runs `test` as a test binary without the libtest harness, so that its summary lines show
+/// without `--nocapture`. Like libtest, it lists itself for `--list` and runs only when no
+/// name filter is given or a filter is part of `name`.
+pub fn run_unharnessed(name: &str, test: fn()) {
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    if arguments.iter().any(|argument| argument == "--list") {
+        println!("{name}: test");
+        return;
+    }
+    let filters: Vec<&String> = arguments
+        .iter()
+        .filter(|argument| !argument.starts_with('-'))
+        .collect();
+    if !filters.is_empty() && !filters.iter().any(|filter| name.contains(filter.as_str())) {
+        return;
+    }
+    test();
+    println!("test {name} ... ok");
+}
