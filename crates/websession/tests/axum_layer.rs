@@ -1,6 +1,8 @@
 //! `SessionLayer` and `ManagedSession` driven with real requests through `oneshot`.
 #![cfg(feature = "axum")]
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -10,6 +12,7 @@ use axum::http::{HeaderMap, Request, Response, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
+use common::log_capture::CapturedLog;
 use serde_json::json;
 use tower::ServiceExt;
 use websession::axum::{ManagedSession, SessionLayer};
@@ -572,58 +575,6 @@ async fn oversized_session_is_plain_500() {
         .layer(SessionLayer::new(signed_storage()));
     let response = send(&app, "POST", "/huge", None).await;
     assert_plain_500(response).await;
-}
-
-/// A log sink for the test running on the current thread.
-#[derive(Clone, Default)]
-struct CapturedLog(Arc<std::sync::Mutex<Vec<u8>>>);
-
-thread_local! {
-    static THREAD_LOG: std::cell::RefCell<Option<CapturedLog>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Writes to the log of the test on the current thread, if it captures one.
-struct ThreadLogWriter;
-
-impl std::io::Write for ThreadLogWriter {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        THREAD_LOG.with(|log| {
-            if let Some(log) = &*log.borrow() {
-                log.0.lock().unwrap().extend_from_slice(bytes);
-            }
-        });
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl CapturedLog {
-    /// Starts capturing the log lines written on this thread.
-    ///
-    /// One global subscriber serves all tests of this binary. A per-test subscriber
-    /// (`set_default`) loses events when a test on another thread reaches a log call first,
-    /// because tracing then caches that no subscriber is interested in it.
-    fn capture_this_thread() -> CapturedLog {
-        static INSTALL: std::sync::Once = std::sync::Once::new();
-        INSTALL.call_once(|| {
-            let subscriber = tracing_subscriber::fmt()
-                .with_writer(|| ThreadLogWriter)
-                .with_ansi(false)
-                .finish();
-            tracing::subscriber::set_global_default(subscriber)
-                .expect("no other global subscriber");
-        });
-        let log = CapturedLog::default();
-        THREAD_LOG.with(|slot| *slot.borrow_mut() = Some(log.clone()));
-        log
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod conformance;
+pub mod log_capture;
 pub mod recording_store;
 #[cfg(feature = "redis")]
 pub mod redis_server;
