@@ -40,6 +40,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use common::recording_store::RecordingStore;
 use common::{request_cookie, TempDir};
+use interop_support::judge::Tally;
 use interop_support::{
     build_cookie, clock_of, convert_options_for, js_equal, load_vector_files, secrets_of, Profile,
 };
@@ -95,10 +96,7 @@ fn interop_storage_vectors_pass_or_depart_by_rule() {
                 if std::env::var_os("INTEROP_VERBOSE").is_some() {
                     println!("  [{implementation}, {store}] {}: {outcome}", vector["id"]);
                 }
-                tallies
-                    .entry(implementation.clone())
-                    .or_default()
-                    .record(&outcome);
+                record(tallies.entry(implementation.clone()).or_default(), &outcome);
             }
         }
         for (implementation, tally) in &tallies {
@@ -141,39 +139,15 @@ impl fmt::Display for Outcome {
     }
 }
 
-#[derive(Debug, Default)]
-struct Tally {
-    passed: usize,
-    departed: BTreeMap<String, usize>,
-    failed: usize,
-}
-
-impl Tally {
-    fn record(&mut self, outcome: &Outcome) {
-        match outcome {
-            Outcome::Passed => self.passed += 1,
-            Outcome::Departed(switches) => {
-                let names: Vec<&str> = switches.iter().map(|switch| switch.rule()).collect();
-                *self.departed.entry(names.join(" and ")).or_default() += 1;
-            }
-            Outcome::Failed(_) => self.failed += 1,
+/// Adds one outcome to the shared tally, naming a departure by all its rules.
+fn record(tally: &mut Tally, outcome: &Outcome) {
+    match outcome {
+        Outcome::Passed => tally.record_pass(),
+        Outcome::Departed(switches) => {
+            let names: Vec<&str> = switches.iter().map(|switch| switch.rule()).collect();
+            tally.record_departure(names.join(" and "));
         }
-    }
-}
-
-impl fmt::Display for Tally {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let departed: usize = self.departed.values().sum();
-        write!(f, "{} passed, {departed} departed", self.passed)?;
-        if !self.departed.is_empty() {
-            let parts: Vec<String> = self
-                .departed
-                .iter()
-                .map(|(rule, count)| format!("{rule}: {count}"))
-                .collect();
-            write!(f, " ({})", parts.join(", "))?;
-        }
-        write!(f, ", {} failed", self.failed)
+        Outcome::Failed(_) => tally.record_failure(),
     }
 }
 

@@ -2,13 +2,14 @@
 
 use serde_json::{Map, Value};
 use websession::{
-    ConfigError, CookieSessionStorage, SerializeError, Session, SessionStorage, StorageError,
+    ConfigError, Cookie, CookieSessionStorage, SerializeError, Session, SessionStorage,
+    StorageError,
 };
 
 use super::judge::{Outcome, Rule};
 use super::{
     build_cookie, clock_of, convert_options, input_value, js_date, js_equal, millis_since_epoch,
-    rules, secrets_of, OptionsError, Profile,
+    rules, secrets_of, ConvertedOptions, OptionsError, Profile,
 };
 
 pub fn run(vector: &Value) -> Outcome {
@@ -35,21 +36,26 @@ fn rejected_config(error: &OptionsError, js_failed: bool) -> Outcome {
     }
 }
 
-fn serialize(vector: &Value) -> Outcome {
+/// Builds the cookie that a `cookie.*` vector configures with `name`, `options` and
+/// `secrets` on its frozen clock.
+fn input_cookie(vector: &Value) -> Result<(Cookie, ConvertedOptions), OptionsError> {
     let input = &vector["input"];
-    let expected = &vector["expected"];
-    let js_failed = expected.get("error").is_some();
-    let clock = clock_of(vector);
     let name = input["name"].as_str().unwrap_or_default();
     let secrets = secrets_of(&input["secrets"]);
-
-    let (cookie, converted) = match build_cookie(
+    build_cookie(
         Profile::of(vector),
         name,
         &input["options"],
         &secrets,
-        &clock,
-    ) {
+        &clock_of(vector),
+    )
+}
+
+fn serialize(vector: &Value) -> Outcome {
+    let input = &vector["input"];
+    let expected = &vector["expected"];
+    let js_failed = expected.get("error").is_some();
+    let (cookie, converted) = match input_cookie(vector) {
         Ok(built) => built,
         Err(error) => return rejected_config(&error, js_failed),
     };
@@ -82,18 +88,10 @@ fn parse(vector: &Value) -> Outcome {
     let input = &vector["input"];
     let expected = &vector["expected"];
     let js_failed = expected.get("error").is_some();
-    let clock = clock_of(vector);
     let name = input["name"].as_str().unwrap_or_default();
-    let secrets = secrets_of(&input["secrets"]);
     let header = input["cookieHeader"].as_str();
 
-    let (cookie, _) = match build_cookie(
-        Profile::of(vector),
-        name,
-        &input["options"],
-        &secrets,
-        &clock,
-    ) {
+    let (cookie, _) = match input_cookie(vector) {
         Ok(built) => built,
         Err(error) => return rejected_config(&error, js_failed),
     };
@@ -142,18 +140,8 @@ fn explain_parse_difference(
 }
 
 fn props(vector: &Value) -> Outcome {
-    let input = &vector["input"];
     let expected = &vector["expected"];
-    let clock = clock_of(vector);
-    let name = input["name"].as_str().unwrap_or_default();
-    let secrets = secrets_of(&input["secrets"]);
-    let (cookie, _) = match build_cookie(
-        Profile::of(vector),
-        name,
-        &input["options"],
-        &secrets,
-        &clock,
-    ) {
+    let (cookie, _) = match input_cookie(vector) {
         Ok(built) => built,
         Err(error) => return rejected_config(&error, false),
     };

@@ -27,21 +27,33 @@ pub enum Outcome {
     Failed(String),
 }
 
-/// Counts of outcomes for one implementation.
+/// Counts of outcomes for one implementation, with departures counted by rule name.
 #[derive(Debug, Default)]
 pub struct Tally {
     passed: usize,
-    departed: BTreeMap<Rule, usize>,
+    departed: BTreeMap<String, usize>,
     failed: usize,
 }
 
 impl Tally {
     pub fn record(&mut self, outcome: &Outcome) {
         match outcome {
-            Outcome::Passed => self.passed += 1,
-            Outcome::Departed(rule) => *self.departed.entry(*rule).or_default() += 1,
-            Outcome::Failed(_) => self.failed += 1,
+            Outcome::Passed => self.record_pass(),
+            Outcome::Departed(rule) => self.record_departure(rule.to_string()),
+            Outcome::Failed(_) => self.record_failure(),
         }
+    }
+
+    pub fn record_pass(&mut self) {
+        self.passed += 1;
+    }
+
+    pub fn record_departure(&mut self, rule: String) {
+        *self.departed.entry(rule).or_default() += 1;
+    }
+
+    pub fn record_failure(&mut self) {
+        self.failed += 1;
     }
 
     pub fn failed(&self) -> usize {
@@ -49,13 +61,23 @@ impl Tally {
     }
 }
 
+/// Orders "rule 2" before "rule 10", and names without a rule number last.
+fn rule_order(name: &str) -> (u32, &str) {
+    let number = name
+        .strip_prefix("rule ")
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|digits| digits.parse().ok());
+    (number.unwrap_or(u32::MAX), name)
+}
+
 impl fmt::Display for Tally {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let departed: usize = self.departed.values().sum();
         write!(f, "{} passed, {departed} departed", self.passed)?;
         if !self.departed.is_empty() {
-            let parts: Vec<String> = self
-                .departed
+            let mut rules: Vec<(&String, &usize)> = self.departed.iter().collect();
+            rules.sort_by_key(|(name, _)| rule_order(name));
+            let parts: Vec<String> = rules
                 .iter()
                 .map(|(rule, count)| format!("{rule}: {count}"))
                 .collect();

@@ -167,7 +167,7 @@ pub fn millis_since_epoch(time: SystemTime) -> i64 {
     }
 }
 
-/// The frozen clock of a vector.
+/// Returns a clock frozen at the vector's `nowMs`.
 pub fn clock_of(vector: &Value) -> ManualClock {
     let now_ms = vector["input"]["nowMs"]
         .as_u64()

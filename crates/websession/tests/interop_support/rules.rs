@@ -60,7 +60,7 @@ pub fn is_quoted(header: &str, name: &str) -> bool {
     first_pair(header, name).is_some_and(|pair| pair.value_untrimmed.trim().starts_with('"'))
 }
 
-/// The value after trimming, unquoting and percent-decoding, as leniently as possible.
+/// Returns the value after trimming, unquoting and percent-decoding, as leniently as possible.
 fn decoded_value(header: &str, name: &str) -> Option<String> {
     let pair = first_pair(header, name)?;
     let value = pair.value_untrimmed.trim();
@@ -98,7 +98,8 @@ const FORGIVING: GeneralPurpose = GeneralPurpose::new(
         .with_decode_allow_trailing_bits(true),
 );
 
-/// The UTF-8 reading falls back to Latin-1: the payload's bytes are not valid UTF-8.
+/// Returns `true` when the payload's bytes are not valid UTF-8, so UTF-8 reading falls back to
+/// Latin-1.
 pub fn payload_is_not_utf8(header: &str, name: &str) -> bool {
     let Some(value) = decoded_value(header, name) else {
         return false;
