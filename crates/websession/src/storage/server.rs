@@ -281,10 +281,10 @@ impl<S: SessionStore> SessionStorage for ServerSessionStorage<S> {
         self.check_commit(session, overrides)?;
         let expires = self.expiry_for(overrides);
 
-        // A loaded session whose record is gone was destroyed (or expired) while this request
-        // ran; rotating it would bring the data back under a new id, so it is dropped as in a
+        // A loaded session whose record is gone was destroyed or expired while this request
+        // ran. Rotating it would bring the data back under a new id, so it is dropped as in a
         // commit. NOTE: a logout that lands between this read and the delete below is still
-        // undone; closing that window needs an atomic delete-if-present in the store.
+        // undone, because the store trait has no atomic delete-if-present.
         if !session.id().is_empty() && !self.record_exists(session.id()).await? {
             return self.drop_vanished(session, overrides);
         }
