@@ -6,6 +6,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::json::LazyObject;
+
 /// The data of one visitor, loaded by a [`SessionStorage`](crate::SessionStorage) and saved
 /// back with its `commit_session`.
 ///
@@ -30,7 +32,8 @@ use serde_json::{Map, Value};
 #[derive(Clone, Default, PartialEq)]
 pub struct Session {
     id: String,
-    data: Map<String, Value>,
+    /// A cookie session keeps its checked JSON text and parses a value when it is read.
+    data: LazyObject,
     changed: bool,
     needs_resign: bool,
 }
@@ -62,8 +65,13 @@ impl Session {
     /// assert!(!session.is_changed());
     /// ```
     pub fn from_data(id: impl Into<String>, data: Map<String, Value>) -> Self {
+        Self::loaded(id.into(), LazyObject::from(data))
+    }
+
+    /// Creates an unchanged session, as loaded from a storage.
+    pub(crate) fn loaded(id: String, data: LazyObject) -> Self {
         Self {
-            id: id.into(),
+            id,
             data,
             changed: false,
             needs_resign: false,
@@ -94,9 +102,13 @@ impl Session {
     /// ```
     pub fn get(&mut self, name: &str) -> Option<Value> {
         if let Some(value) = self.data.get(name) {
-            return Some(value.clone());
+            return Some(value);
         }
-        let flashed = self.data.shift_remove(&flash_key(name))?;
+        let flash_key = flash_key(name);
+        if !self.data.contains_key(&flash_key) {
+            return None;
+        }
+        let flashed = self.data.map_mut().shift_remove(&flash_key)?;
         self.changed = true;
         Some(flashed)
     }
@@ -135,7 +147,7 @@ impl Session {
     /// assert!(session.is_changed());
     /// ```
     pub fn set(&mut self, name: impl Into<String>, value: impl Into<Value>) {
-        self.data.insert(name.into(), value.into());
+        self.data.map_mut().insert(name.into(), value.into());
         self.changed = true;
     }
 
@@ -192,7 +204,7 @@ impl Session {
     /// assert!(!session.has("user"));
     /// ```
     pub fn unset(&mut self, name: &str) {
-        if self.data.shift_remove(name).is_some() {
+        if self.data.contains_key(name) && self.data.map_mut().shift_remove(name).is_some() {
             self.changed = true;
         }
     }
@@ -221,7 +233,7 @@ impl Session {
     /// assert_eq!(session.data().len(), 1);
     /// ```
     pub fn data(&self) -> &Map<String, Value> {
-        &self.data
+        self.data.map()
     }
 
     /// Returns `true` when the data changed since the session was loaded: a value set or
@@ -275,7 +287,7 @@ impl fmt::Debug for Session {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Session")
             .field("id", &if self.id.is_empty() { "" } else { "[redacted]" })
-            .field("keys", &self.data.keys().collect::<Vec<_>>())
+            .field("keys", &self.data.map().keys().collect::<Vec<_>>())
             .field("changed", &self.changed)
             .field("needs_resign", &self.needs_resign)
             .finish()

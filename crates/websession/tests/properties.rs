@@ -258,6 +258,25 @@ fn request_cookie(set_cookie: &str) -> &str {
         .expect("split yields at least one part")
 }
 
+/// Builds a `Cookie` header that carries `text` as the payload of the cookie `s`, signed with
+/// `secret` as the JavaScript libraries sign, whether or not the text is JSON.
+fn signed_header(text: &str, secret: &str) -> String {
+    use base64::Engine as _;
+    use hmac::Mac as _;
+
+    let base64 = base64::engine::general_purpose::STANDARD;
+    let payload = base64.encode(text);
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(payload.as_bytes());
+    let signature = base64.encode(mac.finalize().into_bytes());
+    let value = format!("{payload}.{}", signature.trim_end_matches('='));
+    let value = value
+        .replace('+', "%2B")
+        .replace('/', "%2F")
+        .replace('=', "%3D");
+    format!("s={value}")
+}
+
 // ---------------------------------------------------------------------------------------
 // Reference JSON.stringify, written from ECMA-262 independently of `websession::json`
 // ---------------------------------------------------------------------------------------
@@ -558,6 +577,56 @@ proptest! {
             let from_text = block_on(storage.get_session(Some(&text)));
             prop_assert!(from_text.is_ok());
         }
+    }
+
+    /// `get_session` keeps the cookie's JSON text and parses values as they are read. It gives
+    /// the session that `load_session` builds from the fully parsed value, for whole and
+    /// damaged JSON texts, signed with the current or an older secret.
+    #[test]
+    fn lazy_read_matches_full_parse(
+        value in json_value(),
+        // Key literals as written in JSON text. `"\u006b"` is the key `k` too.
+        members in prop::collection::vec(
+            (prop::sample::select(vec![r#""k""#, r#""k2""#, r#""\u006b""#, r#""a\nb""#, r#""a\\nb""#]), json_value()),
+            0..5,
+        ),
+        as_object in any::<bool>(),
+        position in any::<prop::sample::Index>(),
+        insert in prop::sample::select(vec!["", "\"", "\\", ",", "]", "}", "{", ":", "-", "0", " ", "\\u"]),
+        damage in any::<bool>(),
+        old_secret in any::<bool>(),
+    ) {
+        let mut text = if as_object {
+            let members: Vec<String> = members
+                .iter()
+                .map(|(key, value)| format!("{key}:{}", serde_json::to_string(value).unwrap()))
+                .collect();
+            format!("{{{}}}", members.join(","))
+        } else {
+            serde_json::to_string(&value).unwrap()
+        };
+        if damage {
+            let mut at = position.index(text.len() + 1);
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            text.insert_str(at, insert);
+        }
+        let secrets: &[&str] = if old_secret { &["new", "old"] } else { &["old"] };
+        let storage = CookieSessionStorage::new(Cookie::builder("s").secrets(secrets).build().unwrap());
+        let header = signed_header(&text, "old");
+
+        let lazy = block_on(storage.get_session(Some(&header))).unwrap();
+        let parsed = storage.cookie().parse_fields([header.as_bytes()]);
+        let eager = block_on(storage.load_session(parsed)).unwrap();
+        let mut keys: Vec<String> = eager.data().keys().cloned().collect();
+        keys.extend(["k", "k2", "a\nb", "a\\nb", "missing"].map(String::from));
+        for key in &keys {
+            prop_assert_eq!(lazy.has(key), eager.has(key), "has({:?}) of {:?}", key, text);
+            prop_assert_eq!(lazy.clone().get(key), eager.clone().get(key), "get({:?}) of {:?}", key, text);
+        }
+        prop_assert_eq!(lazy.needs_resign(), eager.needs_resign());
+        prop_assert_eq!(lazy, eager);
     }
 
     /// The JSON text inside the cookie is what `JSON.stringify` writes: checked against the

@@ -77,6 +77,29 @@ pub struct ParsedCookie {
     pub signature: Signature,
 }
 
+/// A cookie value read from a request with its JSON text left unparsed.
+pub(crate) struct CookieText {
+    pub(crate) text: PayloadText,
+    pub(crate) signature: Signature,
+}
+
+/// The payload of a [`CookieText`].
+pub(crate) enum PayloadText {
+    /// The empty value, which reads as the empty string.
+    Empty,
+    /// A value that is not base64, which reads as an empty object.
+    NotBase64,
+    /// The decoded text, which may or may not be JSON.
+    Json(String),
+}
+
+impl CookieText {
+    /// As [`ParsedCookie::is_signed_with_old_secret`].
+    pub(crate) fn is_signed_with_old_secret(&self) -> bool {
+        matches!(self.signature, Signature::Verified { secret_index } if secret_index > 0)
+    }
+}
+
 /// Verification result of a parsed cookie value.
 ///
 /// # Examples
@@ -321,22 +344,49 @@ impl Cookie {
         self.parse_fields(headers.get_all(COOKIE).iter().map(|value| value.as_bytes()))
     }
 
-    fn decode(&self, raw: &str) -> Option<ParsedCookie> {
-        if raw.is_empty() {
-            return Some(ParsedCookie {
-                value: Value::String(String::new()),
-                signature: Signature::Unsigned,
-            });
-        }
-        let (payload, signature) = if self.signer.is_empty() {
-            (raw, Signature::Unsigned)
-        } else {
-            let (payload, secret_index) = self.signer.verify(raw)?;
-            (payload, Signature::Verified { secret_index })
+    /// Reads this cookie's value from every `Cookie` field of a request's headers, as
+    /// [`parse_headers`](Self::parse_headers) does, but leaves the JSON text unparsed.
+    pub(crate) fn read_text(&self, headers: &HeaderMap) -> Option<CookieText> {
+        self.read_text_fields(headers.get_all(COOKIE).iter().map(|value| value.as_bytes()))
+    }
+
+    /// [`read_text`](Self::read_text) for header fields given one by one.
+    pub(crate) fn read_text_fields<'a, I>(&self, fields: I) -> Option<CookieText>
+    where
+        I: IntoIterator<Item = &'a [u8]>,
+    {
+        let raw = header::find(fields, &self.name)?;
+        let (payload, signature) = self.verify(&raw)?;
+        let text = match payload {
+            None => PayloadText::Empty,
+            Some(payload) => payload::decode_text(payload, self.encoding)
+                .map_or(PayloadText::NotBase64, PayloadText::Json),
         };
-        let value =
-            payload::decode(payload, self.encoding).unwrap_or_else(|| Value::Object(Map::new()));
+        Some(CookieText { text, signature })
+    }
+
+    fn decode(&self, raw: &str) -> Option<ParsedCookie> {
+        let (payload, signature) = self.verify(raw)?;
+        let value = match payload {
+            None => Value::String(String::new()),
+            Some(payload) => {
+                payload::decode(payload, self.encoding).unwrap_or_else(|| Value::Object(Map::new()))
+            }
+        };
         Some(ParsedCookie { value, signature })
+    }
+
+    /// Checks the signature of a raw cookie value and returns its payload, or `None` for
+    /// the empty value, which is neither signed nor encoded.
+    fn verify<'r>(&self, raw: &'r str) -> Option<(Option<&'r str>, Signature)> {
+        if raw.is_empty() {
+            return Some((None, Signature::Unsigned));
+        }
+        if self.signer.is_empty() {
+            return Some((Some(raw), Signature::Unsigned));
+        }
+        let (payload, secret_index) = self.signer.verify(raw)?;
+        Some((Some(payload), Signature::Verified { secret_index }))
     }
 
     /// Serializes `value` into a `Set-Cookie` header value, with `overrides` replacing the

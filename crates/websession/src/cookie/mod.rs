@@ -15,6 +15,7 @@ pub use builder::CookieBuilder;
 #[allow(unused_imports)]
 pub(crate) use codec::expiry_of;
 pub use codec::{Cookie, ParsedCookie, SerializeError, Signature};
+pub(crate) use codec::{CookieText, PayloadText};
 pub use inspect::{inspect_value, InspectedValue};
 pub use payload::{EncodeError, PayloadEncoding};
 pub use validate::ConfigError;

@@ -113,14 +113,20 @@ fn latin1_bytes(text: &str) -> Result<Vec<u8>, EncodeError> {
 /// Decodes a payload as the JavaScript libraries do; `None` when it is not base64 text of a
 /// JSON value. The libraries turn that case into an empty object.
 pub(crate) fn decode(payload: &str, encoding: PayloadEncoding) -> Option<Value> {
+    json::parse(&decode_text(payload, encoding)?)
+}
+
+/// Decodes a payload into its JSON text without parsing it, or returns `None` when it is not
+/// base64.
+pub(crate) fn decode_text(payload: &str, encoding: PayloadEncoding) -> Option<String> {
     let bytes = decode_base64(payload)?;
-    match encoding {
-        PayloadEncoding::Utf8 => match std::str::from_utf8(&bytes) {
-            Ok(text) => json::parse(text),
-            Err(_) => json::parse(&latin1_text(&bytes)),
+    Some(match encoding {
+        PayloadEncoding::Utf8 => match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(error) => latin1_text(error.as_bytes()),
         },
-        PayloadEncoding::Latin1 => json::parse(&latin1_text(&bytes)),
-    }
+        PayloadEncoding::Latin1 => latin1_text(&bytes),
+    })
 }
 
 /// Like `atob`: ASCII whitespace is ignored and padding is optional.

@@ -5,10 +5,12 @@
 //! object keys come first in ascending numeric order. Numbers use the ECMAScript
 //! `Number::toString` format (`1e+21`, and `100` rather than `100.0`).
 
+mod lazy;
 mod number;
 mod parse;
 mod stringify;
 
+pub(crate) use lazy::{FromText, LazyObject};
 pub(crate) use stringify::stringify_object;
 pub use stringify::{stringify, StringifyError, MAX_DEPTH};
 

@@ -6,6 +6,11 @@
 //! size from shared stacks, and copies strings without escapes straight from the input.
 //! Strings with escapes and numbers other than small non-negative integers are handed to
 //! `serde_json`, so their rules (surrogates, rounding, range) are exactly its own.
+//!
+//! [`check_object`] runs the same grammar without building values, so it accepts exactly the
+//! texts that [`parse`] accepts, and records where each top-level member of an object is.
+
+use std::ops::Range;
 
 use serde_json::{Map, Number, Value};
 
@@ -15,17 +20,46 @@ const MAX_NESTING: usize = 128;
 
 /// Parses `text` as one JSON value with optional surrounding whitespace.
 pub(crate) fn parse(text: &str) -> Option<Value> {
-    let mut parser = Parser {
-        text,
-        bytes: text.as_bytes(),
-        position: 0,
-        depth: 0,
-        entries: Vec::new(),
-        items: Vec::new(),
-    };
+    let mut parser = Parser::new(text, true);
     let value = parser.value()?;
-    parser.skip_whitespace();
-    (parser.position == parser.bytes.len()).then_some(value)
+    parser.finish().then_some(value)
+}
+
+/// Position of one member of an object in its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct MemberSpan {
+    /// The key's string literal, quotes included.
+    pub(crate) key: Range<usize>,
+    /// The value's text, possibly with whitespace around it.
+    pub(crate) value: Range<usize>,
+}
+
+/// Outcome of [`check_object`].
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Checked {
+    /// A JSON object, with its top-level members in text order. A repeated key appears once
+    /// for each time it is written.
+    Object(Vec<MemberSpan>),
+    /// A JSON value that is not an object.
+    OtherValue,
+    /// Not JSON, or nested deeper than [`parse`] reads.
+    Invalid,
+}
+
+/// Checks `text` as [`parse`] would, without building the value.
+pub(crate) fn check_object(text: &str) -> Checked {
+    let mut parser = Parser::new(text, false);
+    if parser.value().is_none() || !parser.finish() {
+        return Checked::Invalid;
+    }
+    let is_object = text
+        .trim_start_matches([' ', '\n', '\t', '\r'])
+        .starts_with('{');
+    if is_object {
+        Checked::Object(std::mem::take(&mut parser.members))
+    } else {
+        Checked::OtherValue
+    }
 }
 
 struct Parser<'a> {
@@ -33,6 +67,11 @@ struct Parser<'a> {
     bytes: &'a [u8],
     position: usize,
     depth: usize,
+    /// `false` to check the text only: strings, arrays and objects then come out as
+    /// [`Value::Null`], and only escaped strings allocate.
+    build: bool,
+    /// When checking, the spans of the members of the outermost object.
+    members: Vec<MemberSpan>,
     /// Entries of the objects being parsed, innermost last; an object takes its own off the
     /// end when it closes.
     entries: Vec<(String, Value)>,
@@ -40,7 +79,31 @@ struct Parser<'a> {
     items: Vec<Value>,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
+    fn new(text: &'a str, build: bool) -> Self {
+        Self {
+            text,
+            bytes: text.as_bytes(),
+            position: 0,
+            depth: 0,
+            build,
+            // Room for the members of a typical session without growing.
+            members: if build {
+                Vec::new()
+            } else {
+                Vec::with_capacity(16)
+            },
+            entries: Vec::new(),
+            items: Vec::new(),
+        }
+    }
+
+    /// Skips trailing whitespace and returns `true` when nothing else follows the value.
+    fn finish(&mut self) -> bool {
+        self.skip_whitespace();
+        self.position == self.bytes.len()
+    }
+
     fn value(&mut self) -> Option<Value> {
         self.skip_whitespace();
         match self.peek()? {
@@ -67,20 +130,33 @@ impl Parser<'_> {
                 if self.peek()? != b'"' {
                     return None;
                 }
+                let key_start = self.position;
                 let key = self.string()?;
+                let key_end = self.position;
                 self.skip_whitespace();
                 if self.peek()? != b':' {
                     return None;
                 }
                 self.position += 1;
+                let value_start = self.position;
                 let value = self.value()?;
-                self.entries.push((key, value));
+                if self.build {
+                    self.entries.push((key, value));
+                } else if self.depth == 1 {
+                    self.members.push(MemberSpan {
+                        key: key_start..key_end,
+                        value: value_start..self.position,
+                    });
+                }
                 if self.after_item(b'}')? {
                     break;
                 }
             }
         }
         self.depth -= 1;
+        if !self.build {
+            return Some(Value::Null);
+        }
 
         // A repeated key keeps its first position and takes the last value, as
         // `Map::insert` does for `serde_json`.
@@ -100,13 +176,18 @@ impl Parser<'_> {
         } else {
             loop {
                 let item = self.value()?;
-                self.items.push(item);
+                if self.build {
+                    self.items.push(item);
+                }
                 if self.after_item(b']')? {
                     break;
                 }
             }
         }
         self.depth -= 1;
+        if !self.build {
+            return Some(Value::Null);
+        }
         Some(Value::Array(self.items.drain(first_item..).collect()))
     }
 
@@ -131,20 +212,19 @@ impl Parser<'_> {
 
     fn string(&mut self) -> Option<String> {
         let start = self.position + 1;
-        for (offset, &byte) in self.bytes[start..].iter().enumerate() {
-            match byte {
-                b'"' => {
-                    let end = start + offset;
-                    self.position = end + 1;
-                    // Both ends are ASCII quotes, so they are character boundaries.
-                    return Some(self.text[start..end].to_owned());
+        let end = start + plain_run(&self.bytes[start..]);
+        match self.bytes.get(end)? {
+            b'"' => {
+                self.position = end + 1;
+                if !self.build {
+                    return Some(String::new());
                 }
-                b'\\' => return self.escaped_string(),
-                0x00..=0x1f => return None,
-                _ => {}
+                // Both ends are ASCII quotes, so they are character boundaries.
+                Some(self.text[start..end].to_owned())
             }
+            b'\\' => self.escaped_string(),
+            _ => None,
         }
-        None
     }
 
     /// Finds the end of a string literal with escapes and lets `serde_json` decode it.
@@ -178,6 +258,9 @@ impl Parser<'_> {
             && token.iter().all(u8::is_ascii_digit)
             && (token[0] != b'0' || token.len() == 1);
         if plain_integer {
+            if !self.build {
+                return Some(Value::Null);
+            }
             let integer = token
                 .iter()
                 .fold(0u64, |total, digit| total * 10 + u64::from(digit - b'0'));
@@ -208,6 +291,44 @@ impl Parser<'_> {
     }
 }
 
+/// Returns the length of the run of plain bytes at the start of `bytes`: those before the
+/// first quote, backslash or control character, or all of them.
+///
+/// Most of a session payload is string contents, so this looks at eight bytes a step. For
+/// each byte, `word - 0x01..` borrows into the high bit where the byte is 0, and
+/// `word - 0x20..` where it is below 0x20; masking with `!word` drops bytes of 0x80 and above.
+/// Borrows only make false hits above a true one, so the lowest hit is exact.
+fn plain_run(bytes: &[u8]) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH_BITS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let is_special = |byte: u8| matches!(byte, b'"' | b'\\' | 0x00..=0x1f);
+
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        let quotes = word ^ (ONES * u64::from(b'"'));
+        let backslashes = word ^ (ONES * u64::from(b'\\'));
+        let hits = (quotes.wrapping_sub(ONES) & !quotes
+            | backslashes.wrapping_sub(ONES) & !backslashes
+            | word.wrapping_sub(ONES * 0x20))
+            & !word
+            & HIGH_BITS;
+        if hits != 0 {
+            return offset + (hits.trailing_zeros() / 8) as usize;
+        }
+        offset += 8;
+    }
+    let tail = chunks.remainder();
+    offset
+        + tail
+            .iter()
+            .position(|&byte| is_special(byte))
+            .unwrap_or(tail.len())
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
@@ -216,6 +337,36 @@ mod tests {
 
     fn reference(text: &str) -> Option<Value> {
         serde_json::from_str(text).ok()
+    }
+
+    /// Checks that `check_object` accepts what `parse` accepts, and that its member spans
+    /// rebuild the object `parse` returns.
+    fn check_agrees(text: &str) -> Result<(), String> {
+        match (parse(text), check_object(text)) {
+            (None, Checked::Invalid) => Ok(()),
+            (Some(Value::Object(expected)), Checked::Object(members)) => {
+                let mut rebuilt = Map::new();
+                for member in members {
+                    let Some(Value::String(key)) = parse(&text[member.key.clone()]) else {
+                        return Err(format!("key span {:?} of {text:?}", member.key));
+                    };
+                    let Some(value) = parse(&text[member.value.clone()]) else {
+                        return Err(format!("value span {:?} of {text:?}", member.value));
+                    };
+                    rebuilt.insert(key, value);
+                }
+                let same_order = rebuilt.keys().eq(expected.keys());
+                if rebuilt == expected && same_order {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "spans rebuild {rebuilt:?}, parse gives {expected:?}"
+                    ))
+                }
+            }
+            (Some(value), Checked::OtherValue) if !value.is_object() => Ok(()),
+            (parsed, checked) => Err(format!("{text:?}: parse {parsed:?}, check {checked:?}")),
+        }
     }
 
     #[test]
@@ -266,6 +417,8 @@ mod tests {
             "{a:1}",
             "{\"a\":1,\"a\":2,\"b\":3}",
             "{\"b\":1,\"a\":2,\"b\":3}",
+            "{\"\\u0061\":1,\"a\":2}",
+            " {\"a\" : [1, {\"b\": {}}] ,\"c\":\"d\"} ",
             "truex",
             "[true,false,null]",
             "tru",
@@ -280,6 +433,7 @@ mod tests {
         ];
         for text in cases {
             assert_eq!(parse(text), reference(text), "text {text:?}");
+            check_agrees(text).unwrap();
         }
     }
 
@@ -290,6 +444,8 @@ mod tests {
             assert_eq!(parse(&arrays), reference(&arrays), "{levels} arrays");
             let objects = format!("{}0{}", "{\"a\":".repeat(levels), "}".repeat(levels));
             assert_eq!(parse(&objects), reference(&objects), "{levels} objects");
+            check_agrees(&arrays).unwrap();
+            check_agrees(&objects).unwrap();
         }
     }
 
@@ -313,11 +469,29 @@ mod tests {
 
     proptest! {
         #[test]
+        fn plain_run_stops_at_special_byte(
+            plain in "[ -~é]{0,30}",
+            rest in prop::collection::vec(
+                prop_oneof![any::<u8>(), Just(b'"'), Just(b'\\'), 0x1eu8..=0x24, 0x7eu8..=0x82],
+                0..20,
+            ),
+        ) {
+            let bytes = [plain.as_bytes(), &rest].concat();
+            let expected = bytes
+                .iter()
+                .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
+                .unwrap_or(bytes.len());
+            prop_assert_eq!(plain_run(&bytes), expected);
+        }
+
+        #[test]
         fn generated_texts_match_serde_json(value in any_value()) {
             let text = serde_json::to_string(&value).unwrap();
             prop_assert_eq!(parse(&text), reference(&text));
             let pretty = serde_json::to_string_pretty(&value).unwrap();
             prop_assert_eq!(parse(&pretty), reference(&pretty));
+            prop_assert_eq!(check_agrees(&text), Ok(()));
+            prop_assert_eq!(check_agrees(&pretty), Ok(()));
         }
 
         #[test]
@@ -340,6 +514,7 @@ mod tests {
             }
             let damaged = format!("{}{insert}{}", &text[..at], &text[end..]);
             prop_assert_eq!(parse(&damaged), reference(&damaged), "text {:?}", damaged);
+            prop_assert_eq!(check_agrees(&damaged), Ok(()));
         }
     }
 }

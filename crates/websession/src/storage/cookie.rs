@@ -1,10 +1,12 @@
 //! [`CookieSessionStorage`]: all session data inside the signed cookie.
 
 use async_trait::async_trait;
+use http::HeaderMap;
 use serde_json::Value;
 
 use super::session_storage::{SessionStorage, StorageError};
-use crate::cookie::{Cookie, CookieOptions, ParsedCookie};
+use crate::cookie::{Cookie, CookieOptions, CookieText, ParsedCookie, PayloadText};
+use crate::json::{FromText, LazyObject};
 use crate::session::Session;
 
 /// Largest `Set-Cookie` value, in characters, that browsers are required to accept
@@ -114,6 +116,18 @@ impl SessionStorage for CookieSessionStorage {
         Ok(session)
     }
 
+    // Both readers below keep the cookie's JSON text and parse a value only when a handler
+    // reads it. The session equals the one that `load_session` builds from the parsed value.
+    async fn get_session(&self, cookie_header: Option<&str>) -> Result<Session, StorageError> {
+        let read =
+            cookie_header.and_then(|header| self.cookie.read_text_fields([header.as_bytes()]));
+        Ok(session_from_text(read))
+    }
+
+    async fn get_session_from_headers(&self, headers: &HeaderMap) -> Result<Session, StorageError> {
+        Ok(session_from_text(self.cookie.read_text(headers)))
+    }
+
     async fn commit_session(
         &self,
         session: &mut Session,
@@ -139,4 +153,26 @@ impl SessionStorage for CookieSessionStorage {
         *session = Session::new();
         Ok(header)
     }
+}
+
+/// Builds the session that [`CookieSessionStorage::load_session`] builds for the same cookie,
+/// with its data left as checked JSON text.
+fn session_from_text(read: Option<CookieText>) -> Session {
+    let Some(read) = read else {
+        return Session::new();
+    };
+    let needs_resign = read.is_signed_with_old_secret();
+    let data = match read.text {
+        // The empty value reads as the empty string, which is not an object.
+        PayloadText::Empty => return Session::new(),
+        PayloadText::NotBase64 => LazyObject::default(),
+        PayloadText::Json(text) => match LazyObject::from_text(text) {
+            FromText::Object(data) => data,
+            FromText::OtherValue => return Session::new(),
+            FromText::Invalid => LazyObject::default(),
+        },
+    };
+    let mut session = Session::loaded(String::new(), data);
+    session.set_needs_resign(needs_resign);
+    session
 }
