@@ -267,9 +267,22 @@ impl<'a> Parser<'a> {
             return Some(Value::Number(integer.into()));
         }
         // The token is ASCII, so its ends are character boundaries.
-        serde_json::from_str::<Number>(&self.text[start..start + length])
-            .ok()
-            .map(Value::Number)
+        let text = &self.text[start..start + length];
+        if is_short_decimal(token) {
+            if !self.build {
+                return Some(Value::Null);
+            }
+            // `serde_json` with `float_roundtrip` and the standard library both round a
+            // decimal to the nearest double, so they make the same `f64` of it.
+            if token.contains(&b'.') {
+                return text
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(Number::from_f64)
+                    .map(Value::Number);
+            }
+        }
+        serde_json::from_str::<Number>(text).ok().map(Value::Number)
     }
 
     fn literal(&mut self, word: &[u8], value: Value) -> Option<Value> {
@@ -289,6 +302,27 @@ impl<'a> Parser<'a> {
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.position).copied()
     }
+}
+
+/// Returns `true` for a number token of the form `-?(0|[1-9][0-9]*)(\.[0-9]+)?` and at most
+/// 300 bytes long. `serde_json` accepts every such token, because without an exponent its
+/// value stays below 10^300, far from the largest double.
+fn is_short_decimal(token: &[u8]) -> bool {
+    if token.len() > 300 {
+        return false;
+    }
+    let unsigned = token.strip_prefix(b"-").unwrap_or(token);
+    let (integer, fraction) = match unsigned.iter().position(|&byte| byte == b'.') {
+        Some(dot) => (&unsigned[..dot], Some(&unsigned[dot + 1..])),
+        None => (unsigned, None),
+    };
+    let integer_is_valid = !integer.is_empty()
+        && integer.iter().all(u8::is_ascii_digit)
+        && (integer[0] != b'0' || integer.len() == 1);
+    let fraction_is_valid = fraction.map_or(true, |digits| {
+        !digits.is_empty() && digits.iter().all(u8::is_ascii_digit)
+    });
+    integer_is_valid && fraction_is_valid
 }
 
 /// Returns the length of the run of plain bytes at the start of `bytes`: those before the
@@ -390,6 +424,14 @@ mod tests {
             "-9223372036854775808",
             "-9223372036854775809",
             "1.0",
+            "-0.0",
+            "0.30000000000000004",
+            "123456789012345678901234567890.5",
+            "-1.7976931348623157",
+            "00.5",
+            "-.5",
+            "1.5.5",
+            "2.2250738585072011e-308",
             "1E2",
             "0.1e1",
             "  1  ",
@@ -482,6 +524,12 @@ mod tests {
                 .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
                 .unwrap_or(bytes.len());
             prop_assert_eq!(plain_run(&bytes), expected);
+        }
+
+        #[test]
+        fn decimal_texts_match_serde_json(text in "-?(0|[1-9][0-9]{0,24})(\\.[0-9]{1,25})?") {
+            prop_assert_eq!(parse(&text), reference(&text));
+            prop_assert_eq!(check_agrees(&text), Ok(()));
         }
 
         #[test]
