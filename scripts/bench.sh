@@ -11,7 +11,8 @@
 #   BENCH_QUICK=1      a few iterations of each benchmark, to check that everything runs
 #   BENCH_ANCHOR_DIR   folder with remix-anchor.mjs, package.json and payloads.json
 #                      (default: ../shared/bench beside the repository)
-#   BENCH_HTTP_SECONDS duration of each wrk run (default 10; 1 with BENCH_QUICK=1)
+#   BENCH_HTTP_SECONDS duration of each wrk run (default 4; 1 with BENCH_QUICK=1)
+#   BENCH_HTTP_RUNS    runs of each route, in alternation (default 5; 1 with BENCH_QUICK=1)
 #
 # Installs wrk and redis-server from Debian's packages when they are missing, and the Node
 # packages in a temporary folder. Fails when the floor and websession write different bytes.
@@ -23,8 +24,10 @@ quick=${BENCH_QUICK:-0}
 anchor_dir=${BENCH_ANCHOR_DIR:-$root/../shared/bench}
 if [ "$quick" != 0 ]; then
     http_seconds=${BENCH_HTTP_SECONDS:-1}
+    http_runs=${BENCH_HTTP_RUNS:-1}
 else
-    http_seconds=${BENCH_HTTP_SECONDS:-10}
+    http_seconds=${BENCH_HTTP_SECONDS:-4}
+    http_runs=${BENCH_HTTP_RUNS:-5}
 fi
 export BENCH_QUICK=$quick
 
@@ -104,7 +107,7 @@ pids+=($!)
 wait_for_line "$scratch/redis.log" "Ready to accept connections"
 BENCH_REDIS_URL="redis://127.0.0.1:$redis_port/" cargo bench -p websession-bench --bench storage
 
-echo "== 4. HTTP: minimal axum app with and without the session layer (wrk, ${http_seconds}s each)"
+echo "== 4. HTTP: minimal axum app with and without the session layer (wrk, $http_runs runs of ${http_seconds}s per route)"
 cargo build --release -p websession-bench --bin bench-http-server
 http_port=$(free_port)
 taskset_cmd=()
@@ -125,9 +128,11 @@ LUA
 wrk_cmd=(wrk)
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then wrk_cmd=(taskset -c 1 wrk); fi
 : >"$scratch/http.tsv"
-# Two passes in alternation, so that a slow moment of the machine does not hit one route only;
-# the report keeps each route's faster pass.
-for route in plain untouched read write plain untouched read write; do
+# Runs in alternation, so that a slow moment of the machine does not hit one route only; the
+# report keeps each route's fastest run and shows the median.
+routes=()
+for _ in $(seq "$http_runs"); do routes+=(plain untouched read write); done
+for route in "${routes[@]}"; do
     # Warm-up, then the measured run.
     "${wrk_cmd[@]}" -t1 -c16 -d1s -H "Cookie: $cookie_header" "http://127.0.0.1:$http_port/$route" >/dev/null
     "${wrk_cmd[@]}" -t1 -c16 -d"${http_seconds}s" -s "$scratch/report.lua" -H "Cookie: $cookie_header" \

@@ -104,28 +104,36 @@ if (httpFile !== "-" && fs.existsSync(httpFile)) {
     read: "session layer, handler reads userId",
     write: "session layer, handler changes theme (Set-Cookie)",
   };
-  // A route measured more than once keeps its fastest run.
-  const best = new Map();
+  // Each route runs several times in alternation. Other work on the machine only slows a run,
+  // so the fastest run is the best estimate, and the median shows the spread.
+  const passes = new Map();
   for (const line of fs.readFileSync(httpFile, "utf8").trim().split("\n").filter(Boolean)) {
     const [route, json] = line.split("\t");
     const r = JSON.parse(json);
-    const run = { route, name: names[route] ?? route, rps: r.requests / (r.duration_us / 1e6), latency: r.latency_mean_us };
-    if (!best.has(route) || best.get(route).rps < run.rps) best.set(route, run);
+    const run = { rps: r.requests / (r.duration_us / 1e6), latency: r.latency_mean_us };
+    if (!passes.has(route)) passes.set(route, []);
+    passes.get(route).push(run);
   }
-  const runs = [...best.values()];
+  const runs = [...passes].map(([route, list]) => {
+    const sorted = [...list].sort((a, b) => b.rps - a.rps);
+    const median = sorted[Math.floor(sorted.length / 2)];
+    return { route, name: names[route] ?? route, best: sorted[0], median, count: sorted.length };
+  });
   console.log("\n## HTTP: minimal axum app under wrk (1 thread, 16 connections, loopback)\n");
   // The server runs on one thread and wrk keeps it busy, so 1/throughput is the server's
-  // time per request; the ratio of those times is the layer's overhead. wrk's mean latency
-  // also includes queueing behind the other connections.
-  console.log("| app | requests/s | time per request | ratio | wrk mean latency |");
-  console.log("|---|---:|---:|---:|---:|");
+  // time per request. The ratio of those times is the layer's overhead.
+  console.log("| app | runs | requests/s, fastest run | time per request | ratio | time per request, median run | ratio of medians |");
+  console.log("|---|---:|---:|---:|---:|---:|---:|");
   const plain = runs.find((r) => r.route === "plain");
   for (const run of runs) {
-    const ratio = plain ? `${(plain.rps / run.rps).toFixed(2)}x` : "n/a";
-    console.log(`| ${run.name} | ${run.rps.toFixed(0)} | ${format(1e9 / run.rps)} | ${ratio} | ${run.latency.toFixed(0)} µs |`);
+    const ratio = plain ? `${(plain.best.rps / run.best.rps).toFixed(2)}x` : "n/a";
+    const medianRatio = plain ? `${(plain.median.rps / run.median.rps).toFixed(2)}x` : "n/a";
+    console.log(
+      `| ${run.name} | ${run.count} | ${run.best.rps.toFixed(0)} | ${format(1e9 / run.best.rps)} | ${ratio} | ${format(1e9 / run.median.rps)} | ${medianRatio} |`,
+    );
   }
   for (const run of runs.filter((r) => r !== plain && plain)) {
-    targets.push([`${run.name}: at most 1.10x the time per request without it`, plain.rps / run.rps, (r) => r <= 1.1]);
+    targets.push([`${run.name}: at most 1.10x the time per request without it (fastest runs)`, plain.best.rps / run.best.rps, (r) => r <= 1.1]);
   }
 }
 
