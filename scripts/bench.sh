@@ -4,7 +4,8 @@
 #   2. the JavaScript anchor (Remix 2 and React Router 7 on Node) on the same payloads;
 #   3. criterion: server-side storages (memory, file, and Redis on a loopback server this
 #      script starts);
-#   4. HTTP: a minimal axum app with and without the session layer under wrk, on loopback.
+#   4. HTTP: a minimal axum app with and without the session layer under wrk, on loopback,
+#      and with handlers that do the session work by hand with the floor's code.
 # Then it prints a table of time per operation with each column's ratio to the floor.
 #
 # usage: scripts/bench.sh
@@ -131,7 +132,7 @@ if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then wrk_cmd=(taskset 
 # Runs in alternation, so that a slow moment of the machine does not hit one route only; the
 # report keeps each route's fastest run and shows the median.
 routes=()
-for _ in $(seq "$http_runs"); do routes+=(plain untouched read write); done
+for _ in $(seq "$http_runs"); do routes+=(plain untouched read write floor-read floor-write); done
 for route in "${routes[@]}"; do
     # Warm-up, then the measured run.
     "${wrk_cmd[@]}" -t1 -c16 -d1s -H "Cookie: $cookie_header" "http://127.0.0.1:$http_port/$route" >/dev/null

@@ -13,6 +13,11 @@
 //!   so the session is unchanged and no `Set-Cookie` is sent;
 //! - `GET /write`: the same layer; the handler also changes `theme`, so the layer commits the
 //!   session and sends `Set-Cookie`.
+//! - `GET /floor-read` and `GET /floor-write`: no session layer. The handler does the work of
+//!   `/read` or `/write` by hand with [`Floor`], the plainest code for the same wire format,
+//!   so the difference to `/read` and `/write` is what the layer and `websession` add to the
+//!   work itself. These responses lack the `Vary` and `Cache-Control` headers that the layer
+//!   adds.
 //!
 //! On startup it prints `cookie: <header>`, the `Cookie` request header that carries the small
 //! benchmark payload, then `listening on <address>`.
@@ -20,11 +25,16 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use std::sync::Arc;
+
+use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::HeaderMap;
 use axum::routing::get;
 use axum::Router;
+use serde_json::{Map, Value};
 use websession::axum::{ManagedSession, SessionLayer};
 use websession::{Cookie, CookieSessionStorage};
-use websession_bench::{Fixture, Ours};
+use websession_bench::{Fixture, Floor, Ours};
 
 const USER_ID: &str = "7f3c9a2e-4b1d-4e8a-9c6f-2d5e8b1a0f47";
 
@@ -39,13 +49,47 @@ async fn read(mut session: ManagedSession) -> String {
 }
 
 async fn write(mut session: ManagedSession) -> String {
-    let theme = if COUNTER.fetch_add(1, Ordering::Relaxed) & 1 == 1 {
+    session.set("theme", next_theme());
+    user_id(&mut session)
+}
+
+/// Alternates the theme, so that each `/write` changes the session.
+fn next_theme() -> &'static str {
+    if COUNTER.fetch_add(1, Ordering::Relaxed) & 1 == 1 {
         "dark"
     } else {
         "lite"
-    };
-    session.set("theme", theme);
-    user_id(&mut session)
+    }
+}
+
+/// Reads the session data by hand with the floor, or an empty map without a valid cookie.
+fn floor_data(floor: &Floor, headers: &HeaderMap) -> Map<String, Value> {
+    let header = headers
+        .get(COOKIE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("");
+    floor.get(header).unwrap_or_default()
+}
+
+fn floor_user_id(data: &Map<String, Value>) -> String {
+    match data.get("userId") {
+        Some(Value::String(id)) => id.clone(),
+        _ => String::new(),
+    }
+}
+
+async fn floor_read(floor: Arc<Floor>, headers: HeaderMap) -> String {
+    floor_user_id(&floor_data(&floor, &headers))
+}
+
+async fn floor_write(
+    floor: Arc<Floor>,
+    headers: HeaderMap,
+) -> ([(axum::http::HeaderName, String); 1], String) {
+    let mut data = floor_data(&floor, &headers);
+    data.insert("theme".to_owned(), next_theme().into());
+    let set_cookie = floor.commit(&data);
+    ([(SET_COOKIE, set_cookie)], floor_user_id(&data))
 }
 
 fn user_id(session: &mut ManagedSession) -> String {
@@ -79,7 +123,23 @@ fn main() -> std::io::Result<()> {
         .layer(SessionLayer::from_storage(CookieSessionStorage::new(
             cookie,
         )));
-    let app = Router::new().route("/plain", get(plain)).merge(sessions);
+    let floor = Arc::new(Floor::new(&fixture));
+    let by_hand = Router::new()
+        .route(
+            "/floor-read",
+            get({
+                let floor = floor.clone();
+                move |headers: HeaderMap| floor_read(floor.clone(), headers)
+            }),
+        )
+        .route(
+            "/floor-write",
+            get(move |headers: HeaderMap| floor_write(floor.clone(), headers)),
+        );
+    let app = Router::new()
+        .route("/plain", get(plain))
+        .merge(sessions)
+        .merge(by_hand);
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
