@@ -1,9 +1,10 @@
 //! Fuzzes `CookieSessionStorage::get_session` and `get_session_from_headers` with arbitrary
 //! `Cookie` headers.
 //!
-//! Hostile input must never produce an error: every header gives a session. Committing that
-//! session again must succeed unless the cookie would be too large, or unless an unsigned
-//! Latin-1 cookie carried a `\uXXXX` escape of a character that Latin-1 cannot write.
+//! Hostile input must never produce an error: every header gives a session, the same whether
+//! its values are parsed as they are read or all at once. Committing that session again must
+//! succeed unless the cookie would be too large, or unless an unsigned Latin-1 cookie carried
+//! a `\uXXXX` escape of a character that Latin-1 cannot write.
 
 #![no_main]
 
@@ -33,6 +34,19 @@ fuzz_target!(|data: &[u8]| {
             .expect("get_session never fails on a hostile header");
         assert!(!session.is_changed(), "a loaded session starts unchanged");
         assert_eq!(session.id(), "", "cookie sessions have no id");
+
+        // `get_session` parses values as they are read; `load_session` gets the value parsed
+        // in full. Both must give the same session.
+        let parsed = storage.cookie().parse_fields([text.as_bytes()]);
+        let eager = complete(storage.load_session(parsed)).expect("load_session never fails");
+        for key in eager.data().keys() {
+            assert_eq!(
+                session.clone().get(key),
+                eager.clone().get(key),
+                "value of {key:?}"
+            );
+        }
+        assert_eq!(session, eager, "lazy and full reading differ");
         complete(storage.get_session_from_headers(&headers))
             .expect("get_session_from_headers never fails on a hostile header");
 

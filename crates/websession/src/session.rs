@@ -15,6 +15,11 @@ use crate::json::LazyObject;
 /// until it is read once. The session tracks whether it changed since it was loaded, so a
 /// server can skip writing a cookie that would not change.
 ///
+/// A session that [`CookieSessionStorage`](crate::CookieSessionStorage) loads keeps the
+/// cookie's JSON text, checked in full, and parses a value only when [`get`](Self::get) reads
+/// it. The first call to [`data`](Self::data) or to a method that changes the session parses
+/// the whole object.
+///
 /// `Debug` shows the keys but not the values, so a session can be logged without its data.
 ///
 /// # Examples
