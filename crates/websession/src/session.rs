@@ -17,8 +17,8 @@ use crate::json::LazyObject;
 ///
 /// A session that [`CookieSessionStorage`](crate::CookieSessionStorage) loads keeps the
 /// cookie's JSON text, checked in full, and parses a value only when [`get`](Self::get) reads
-/// it. The first call to [`data`](Self::data) or to a method that changes the session parses
-/// the whole object.
+/// it. The whole object is parsed once, on first need: by [`data`](Self::data), a change, a
+/// flash value consumed by `get`, a comparison with `==`, or `Debug`.
 ///
 /// `Debug` shows the keys but not the values, so a session can be logged without its data.
 ///
