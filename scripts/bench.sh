@@ -129,8 +129,8 @@ LUA
 wrk_cmd=(wrk)
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then wrk_cmd=(taskset -c 1 wrk); fi
 : >"$scratch/http.tsv"
-# Runs in alternation, so that a slow moment of the machine does not hit one route only; the
-# report keeps each route's fastest run and shows the median.
+# The routes run in alternation, so that a slow moment of the machine does not hit one route
+# only. The report keeps each route's fastest run and shows the median.
 routes=()
 for _ in $(seq "$http_runs"); do routes+=(plain untouched read write floor-read floor-write); done
 for route in "${routes[@]}"; do

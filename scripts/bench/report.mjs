@@ -123,7 +123,7 @@ if (httpFile !== "-" && fs.existsSync(httpFile)) {
   });
   console.log("\n## HTTP: minimal axum app under wrk (1 thread, 16 connections, loopback)\n");
   // The server runs on one thread and wrk keeps it busy, so 1/throughput is the server's
-  // time per request. The ratio of those times is the layer's overhead.
+  // time per request. The ratio of those times is the cost of what a route adds to /plain.
   console.log("| app | runs | requests/s, fastest run | time per request | ratio | time per request, median run | ratio of medians |");
   console.log("|---|---:|---:|---:|---:|---:|---:|");
   const plain = runs.find((r) => r.route === "plain");

@@ -96,7 +96,7 @@ pub(crate) enum PayloadText {
 impl CookieText {
     /// As [`ParsedCookie::is_signed_with_old_secret`].
     pub(crate) fn is_signed_with_old_secret(&self) -> bool {
-        matches!(self.signature, Signature::Verified { secret_index } if secret_index > 0)
+        self.signature.is_older_secret()
     }
 }
 
@@ -123,6 +123,18 @@ pub enum Signature {
     },
 }
 
+impl Signature {
+    /// Returns `true` when a secret other than the signing one verified the value.
+    pub(crate) fn is_older_secret(self) -> bool {
+        matches!(self, Self::Verified { secret_index } if secret_index > 0)
+    }
+}
+
+/// Returns the values of every `Cookie` field of a request's headers.
+fn cookie_fields(headers: &HeaderMap) -> impl Iterator<Item = &[u8]> {
+    headers.get_all(COOKIE).iter().map(|value| value.as_bytes())
+}
+
 impl ParsedCookie {
     /// Returns `true` when the value verified only with an older secret, so it should be
     /// signed again with the current one at the next commit.
@@ -141,7 +153,7 @@ impl ParsedCookie {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn is_signed_with_old_secret(&self) -> bool {
-        matches!(self.signature, Signature::Verified { secret_index } if secret_index > 0)
+        self.signature.is_older_secret()
     }
 }
 
@@ -341,16 +353,17 @@ impl Cookie {
     /// # Ok::<(), websession::ConfigError>(())
     /// ```
     pub fn parse_headers(&self, headers: &HeaderMap) -> Option<ParsedCookie> {
-        self.parse_fields(headers.get_all(COOKIE).iter().map(|value| value.as_bytes()))
+        self.parse_fields(cookie_fields(headers))
     }
 
     /// Reads this cookie's value from every `Cookie` field of a request's headers, as
     /// [`parse_headers`](Self::parse_headers) does, but leaves the JSON text unparsed.
     pub(crate) fn read_text(&self, headers: &HeaderMap) -> Option<CookieText> {
-        self.read_text_fields(headers.get_all(COOKIE).iter().map(|value| value.as_bytes()))
+        self.read_text_fields(cookie_fields(headers))
     }
 
-    /// [`read_text`](Self::read_text) for header fields given one by one.
+    /// Reads this cookie's value as [`read_text`](Self::read_text) does, from header fields
+    /// given one by one.
     pub(crate) fn read_text_fields<'a, I>(&self, fields: I) -> Option<CookieText>
     where
         I: IntoIterator<Item = &'a [u8]>,

@@ -107,7 +107,7 @@ impl fmt::Debug for LazyObject {
 }
 
 impl Source {
-    /// The last member whose key is `key`.
+    /// Returns the last member whose key is `key`.
     fn find(&self, key: &str) -> Option<&MemberSpan> {
         self.members
             .iter()
@@ -166,7 +166,7 @@ mod tests {
     }
 
     #[test]
-    fn repeated_key_reads_its_last_value_in_its_first_place() {
+    fn repeated_key_keeps_last_value() {
         let data = object(r#"{"a":1,"b":2,"a":3}"#);
         assert_eq!(data.get("a"), Some(json!(3)));
         assert_eq!(
