@@ -2,9 +2,10 @@
 //! `Cookie` headers.
 //!
 //! Hostile input must never produce an error: every header gives a session, the same whether
-//! its values are parsed as they are read or all at once. Committing that session again must
-//! succeed unless the cookie would be too large, or unless an unsigned Latin-1 cookie carried
-//! a `\uXXXX` escape of a character that Latin-1 cannot write.
+//! its values are parsed as they are read or all at once, and a change to it writes the same
+//! cookie either way. Committing that session again must succeed unless the cookie would be
+//! too large, or unless an unsigned Latin-1 cookie carried a `\uXXXX` escape of a character
+//! that Latin-1 cannot write.
 
 #![no_main]
 
@@ -34,6 +35,9 @@ fuzz_target!(|data: &[u8]| {
             .expect("get_session never fails on a hostile header");
         assert!(!session.is_changed(), "a loaded session starts unchanged");
         assert_eq!(session.id(), "", "cookie sessions have no id");
+        // Cloned before anything parses the whole object, so the change below keeps the
+        // values it does not touch as text.
+        let mut changed = session.clone();
 
         // `get_session` parses values as they are read; `load_session` gets the value parsed
         // in full. Both must give the same session.
@@ -47,6 +51,18 @@ fuzz_target!(|data: &[u8]| {
             );
         }
         assert_eq!(session, eager, "lazy and full reading differ");
+        // A changed session copies the values it did not touch from the cookie's text when
+        // they are already as `JSON.stringify` writes them; the cookie must be the one the
+        // same change to the fully parsed session gives.
+        let mut eager_changed = eager.clone();
+        changed.set("theme", "dark");
+        eager_changed.set("theme", "dark");
+        let options = CookieOptions::default();
+        assert_eq!(
+            complete(storage.commit_session(&mut changed, &options)).ok(),
+            complete(storage.commit_session(&mut eager_changed, &options)).ok(),
+            "a change to lazily and fully read data writes different cookies"
+        );
         complete(storage.get_session_from_headers(&headers))
             .expect("get_session_from_headers never fails on a hostile header");
 

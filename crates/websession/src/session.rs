@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::json::LazyObject;
+use crate::json::{LazyObject, StringifyError};
 
 /// The data of one visitor, loaded by a [`SessionStorage`](crate::SessionStorage) and saved
 /// back with its `commit_session`.
@@ -17,8 +17,10 @@ use crate::json::LazyObject;
 ///
 /// A session that [`CookieSessionStorage`](crate::CookieSessionStorage) loads keeps the
 /// cookie's JSON text, checked in full, and parses a value only when [`get`](Self::get) reads
-/// it. The whole object is parsed once, on first need: by [`data`](Self::data), a change, a
-/// flash value consumed by `get`, a comparison with `==`, or `Debug`.
+/// it. A change keeps the other values as text, and the commit copies those already written
+/// as `JSON.stringify` writes them. The whole object is parsed once, on first need: by
+/// [`data`](Self::data), a comparison with `==`, `Debug`, or a commit of data with a key that
+/// starts with a digit.
 ///
 /// `Debug` shows the keys but not the values, so a session can be logged without its data.
 ///
@@ -113,7 +115,7 @@ impl Session {
         if !self.data.contains_key(&flash_key) {
             return None;
         }
-        let flashed = self.data.map_mut().shift_remove(&flash_key)?;
+        let flashed = self.data.shift_remove(&flash_key)?;
         self.changed = true;
         Some(flashed)
     }
@@ -152,7 +154,7 @@ impl Session {
     /// assert!(session.is_changed());
     /// ```
     pub fn set(&mut self, name: impl Into<String>, value: impl Into<Value>) {
-        self.data.map_mut().insert(name.into(), value.into());
+        self.data.insert(name.into(), value.into());
         self.changed = true;
     }
 
@@ -209,7 +211,7 @@ impl Session {
     /// assert!(!session.has("user"));
     /// ```
     pub fn unset(&mut self, name: &str) {
-        if self.data.contains_key(name) && self.data.map_mut().shift_remove(name).is_some() {
+        if self.data.contains_key(name) && self.data.shift_remove(name).is_some() {
             self.changed = true;
         }
     }
@@ -239,6 +241,11 @@ impl Session {
     /// ```
     pub fn data(&self) -> &Map<String, Value> {
         self.data.map()
+    }
+
+    /// Writes the data as `JSON.stringify` does.
+    pub(crate) fn data_json(&self) -> Result<String, StringifyError> {
+        self.data.to_json()
     }
 
     /// Returns `true` when the data changed since the session was loaded: a value set or

@@ -629,6 +629,60 @@ proptest! {
         prop_assert_eq!(lazy, eager);
     }
 
+    /// A session read lazily and then changed writes the cookie that the same changes to the
+    /// fully parsed session write, whether its JSON text is in `JSON.stringify`'s form (and
+    /// copied) or not (and written again).
+    #[test]
+    fn lazy_changes_write_what_full_parse_writes(
+        members in prop::collection::vec(
+            (prop::sample::select(vec![r#""k""#, r#""k2""#, r#""\u006b""#, r#""a\nb""#, r#""7""#, r#""__flash_k__""#]), json_value()),
+            0..6,
+        ),
+        form in 0..3u8,
+        changes in prop::collection::vec(
+            (0..4u8, prop::sample::select(vec!["k", "k2", "a\nb", "7", "new"]), json_value()),
+            1..5,
+        ),
+    ) {
+        let write = |value: &Value| match form {
+            0 => websession::json::stringify(value).unwrap(),
+            1 => serde_json::to_string(value).unwrap(),
+            _ => serde_json::to_string_pretty(value).unwrap(),
+        };
+        let members: Vec<String> = members
+            .iter()
+            .map(|(key, value)| format!("{key}:{}", write(value)))
+            .collect();
+        let text = format!("{{{}}}", members.join(","));
+        let storage = CookieSessionStorage::new(Cookie::builder("s").secrets(["old"]).build().unwrap());
+        let header = signed_header(&text, "old");
+
+        let mut lazy = block_on(storage.get_session(Some(&header))).unwrap();
+        let parsed = storage.cookie().parse_fields([header.as_bytes()]);
+        let mut eager = block_on(storage.load_session(parsed)).unwrap();
+        for (operation, key, value) in &changes {
+            match operation {
+                0 => {
+                    lazy.set(*key, value.clone());
+                    eager.set(*key, value.clone());
+                }
+                1 => {
+                    lazy.unset(key);
+                    eager.unset(key);
+                }
+                2 => {
+                    lazy.flash(key, value.clone());
+                    eager.flash(key, value.clone());
+                }
+                _ => prop_assert_eq!(lazy.get(key), eager.get(key)),
+            }
+        }
+        let options = CookieOptions::default();
+        let written = block_on(storage.commit_session(&mut lazy, &options));
+        let expected = block_on(storage.commit_session(&mut eager, &options));
+        prop_assert_eq!(written.ok(), expected.ok(), "{:?} after {:?}", text, changes);
+    }
+
     /// The JSON text inside the cookie is what `JSON.stringify` writes: checked against the
     /// reference serializer above.
     #[test]

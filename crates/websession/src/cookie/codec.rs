@@ -444,16 +444,16 @@ impl Cookie {
         Ok(self.finish(signed, &options))
     }
 
-    /// Serializes a JSON object, as [`Cookie::serialize`] would for `Value::Object`, without
-    /// cloning it into a value first.
-    pub(crate) fn serialize_object(
+    /// Serializes a JSON object given as its `JSON.stringify` text, as [`Cookie::serialize`]
+    /// would for the object as a `Value`.
+    pub(crate) fn serialize_json_object(
         &self,
-        map: &Map<String, Value>,
+        json: &str,
         overrides: &CookieOptions,
     ) -> Result<String, SerializeError> {
         let options = self.merged(overrides)?;
         let mut signed = String::with_capacity(256);
-        payload::encode_object(map, self.encoding, &mut signed)?;
+        payload::encode_json(json, self.encoding, &mut signed)?;
         Ok(self.finish(signed, &options))
     }
 

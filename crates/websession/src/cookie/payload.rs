@@ -5,7 +5,7 @@ use base64::alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::json::{self, StringifyError};
 
@@ -81,23 +81,19 @@ pub(crate) fn encode_value(
     encoding: PayloadEncoding,
     out: &mut String,
 ) -> Result<(), EncodeError> {
-    encode_text(&json::stringify(value)?, encoding, out)
+    encode_json(&json::stringify(value)?, encoding, out)
 }
 
-/// Appends the base64 payload of a JSON object to `out`.
-pub(crate) fn encode_object(
-    map: &Map<String, Value>,
+/// Appends the base64 payload of the JSON text `json` to `out`.
+pub(crate) fn encode_json(
+    json: &str,
     encoding: PayloadEncoding,
     out: &mut String,
 ) -> Result<(), EncodeError> {
-    encode_text(&json::stringify_object(map)?, encoding, out)
-}
-
-fn encode_text(text: &str, encoding: PayloadEncoding, out: &mut String) -> Result<(), EncodeError> {
     match encoding {
-        PayloadEncoding::Utf8 => STANDARD.encode_string(text, out),
+        PayloadEncoding::Utf8 => STANDARD.encode_string(json, out),
         PayloadEncoding::Latin1 => {
-            let bytes = latin1_bytes(text)?;
+            let bytes = latin1_bytes(json)?;
             STANDARD.encode_string(bytes, out);
         }
     }

@@ -1,23 +1,41 @@
 //! [`LazyObject`], a JSON object whose values are parsed when they are first read.
 
 use std::fmt;
+use std::ops::Range;
 use std::sync::OnceLock;
 
+use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
+use super::canonical::stringifies_to_itself;
 use super::parse::{self, Checked, MemberSpan};
+use super::stringify::{stringify_object, ObjectWriter, StringifyError};
 
 /// A JSON object held either as a map or as checked JSON text.
 ///
 /// A request that reads one key of a cookie session then parses that key's value only. The
-/// text is checked in full when it is loaded, so a later read never meets invalid JSON. The
-/// whole map is built the first time a caller lists, changes or writes out the data.
+/// text is checked in full when it is loaded, so a later read never meets invalid JSON. A
+/// change keeps the values it does not touch as text, and writing the object out copies
+/// those that are already in the form `JSON.stringify` gives. The whole map is built the first
+/// time a caller lists the data or asks for it as a map.
 #[derive(Clone, Default)]
 pub(crate) struct LazyObject {
-    /// The checked text, until the data is changed.
-    source: Option<Source>,
-    /// The parsed map, built on first need from `source` (or empty without one).
+    held: Held,
+    /// The parsed map: the data itself for [`Held::Map`], otherwise a copy built on first
+    /// need and dropped by the next change.
     map: OnceLock<Map<String, Value>>,
+}
+
+#[derive(Clone, Default)]
+enum Held {
+    /// The data is the map.
+    #[default]
+    Map,
+    /// Checked text, unchanged since it was loaded.
+    Text(Source),
+    /// Text changed since it was loaded; boxed, as the map of members is larger than the
+    /// other states.
+    Edited(Box<Edited>),
 }
 
 /// Outcome of [`LazyObject::from_text`].
@@ -37,13 +55,28 @@ struct Source {
     members: Vec<MemberSpan>,
 }
 
+/// Members of a changed object in the order a parsed map has them, with the values that were
+/// not changed still as spans of `text`.
+#[derive(Clone)]
+struct Edited {
+    text: String,
+    members: IndexMap<String, Member>,
+}
+
+#[derive(Clone)]
+enum Member {
+    /// The value's text in [`Edited::text`], possibly with whitespace around it.
+    Span(Range<usize>),
+    Value(Value),
+}
+
 impl LazyObject {
     /// Checks `text` in full and keeps it, with where each top-level member is, for reading
     /// values one at a time.
     pub(crate) fn from_text(text: String) -> FromText {
         match parse::check_object(&text) {
             Checked::Object(members) => FromText::Object(Self {
-                source: Some(Source { text, members }),
+                held: Held::Text(Source { text, members }),
                 map: OnceLock::new(),
             }),
             Checked::OtherValue => FromText::OtherValue,
@@ -54,31 +87,94 @@ impl LazyObject {
     /// Returns a copy of the value under `key`. For a repeated key, this is the last value, as
     /// with `JSON.parse`.
     pub(crate) fn get(&self, key: &str) -> Option<Value> {
-        match (self.map.get(), &self.source) {
-            (Some(map), _) => map.get(key).cloned(),
-            (None, Some(source)) => source.get(key),
-            (None, None) => None,
+        if let Some(map) = self.map.get() {
+            return map.get(key).cloned();
+        }
+        match &self.held {
+            Held::Map => None,
+            Held::Text(source) => source.get(key),
+            Held::Edited(edited) => edited.members.get(key).map(|member| edited.value(member)),
         }
     }
 
     pub(crate) fn contains_key(&self, key: &str) -> bool {
-        match (self.map.get(), &self.source) {
-            (Some(map), _) => map.contains_key(key),
-            (None, Some(source)) => source.find(key).is_some(),
-            (None, None) => false,
+        if let Some(map) = self.map.get() {
+            return map.contains_key(key);
+        }
+        match &self.held {
+            Held::Map => false,
+            Held::Text(source) => source.find(key).is_some(),
+            Held::Edited(edited) => edited.members.contains_key(key),
         }
     }
 
     /// Returns the whole map, parsing the text the first time.
     pub(crate) fn map(&self) -> &Map<String, Value> {
-        self.map
-            .get_or_init(|| self.source.as_ref().map_or_else(Map::new, Source::parse))
+        self.map.get_or_init(|| match &self.held {
+            Held::Map => Map::new(),
+            Held::Text(source) => source.parse(),
+            Held::Edited(edited) => edited.parse(),
+        })
     }
 
-    /// Returns the map for changing it, and drops the text, which would no longer match.
-    pub(crate) fn map_mut(&mut self) -> &mut Map<String, Value> {
+    /// Stores `value` under `key`: in place of an existing value, or last.
+    pub(crate) fn insert(&mut self, key: String, value: Value) {
+        match self.edited() {
+            Some(edited) => {
+                edited.members.insert(key, Member::Value(value));
+            }
+            None => {
+                self.map_mut().insert(key, value);
+            }
+        }
+    }
+
+    /// Removes the value under `key` and returns it; the members after it keep their order.
+    pub(crate) fn shift_remove(&mut self, key: &str) -> Option<Value> {
+        match self.edited() {
+            Some(edited) => {
+                let member = edited.members.shift_remove(key)?;
+                Some(edited.value(&member))
+            }
+            None => self.map_mut().shift_remove(key),
+        }
+    }
+
+    /// Writes the object as `JSON.stringify` does. Values not changed since the text was
+    /// loaded are copied from it when they are already in that form.
+    pub(crate) fn to_json(&self) -> Result<String, StringifyError> {
+        match (&self.held, self.map.get()) {
+            (Held::Edited(edited), None) if !edited.has_digit_key() => edited.to_json(),
+            _ => stringify_object(self.map()),
+        }
+    }
+
+    /// Returns the changed text to edit further, turning unchanged text into it first; `None`
+    /// when the data is, or is about to become, the map.
+    fn edited(&mut self) -> Option<&mut Edited> {
+        if self.map.get().is_some() {
+            return None;
+        }
+        if let Held::Text(source) = &self.held {
+            let members = source.member_keys()?;
+            let Held::Text(source) = std::mem::take(&mut self.held) else {
+                unreachable!("the data was text a line above")
+            };
+            self.held = Held::Edited(Box::new(Edited {
+                text: source.text,
+                members,
+            }));
+        }
+        match &mut self.held {
+            Held::Edited(edited) => Some(edited),
+            _ => None,
+        }
+    }
+
+    /// Returns the map for changing it, which it then holds the data from.
+    fn map_mut(&mut self) -> &mut Map<String, Value> {
         self.map();
-        self.source = None;
+        self.held = Held::Map;
         self.map.get_mut().expect("`map` has just filled the cell")
     }
 }
@@ -86,7 +182,7 @@ impl LazyObject {
 impl From<Map<String, Value>> for LazyObject {
     fn from(map: Map<String, Value>) -> Self {
         Self {
-            source: None,
+            held: Held::Map,
             map: OnceLock::from(map),
         }
     }
@@ -100,7 +196,13 @@ impl PartialEq for LazyObject {
 
 impl fmt::Debug for LazyObject {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let held = match self.held {
+            Held::Map => "map",
+            Held::Text(_) => "text",
+            Held::Edited(_) => "changed text",
+        };
         f.debug_struct("LazyObject")
+            .field("held", &held)
             .field("parsed", &self.map.get().is_some())
             .finish_non_exhaustive()
     }
@@ -112,7 +214,7 @@ impl Source {
         self.members
             .iter()
             .rev()
-            .find(|member| self.key_is(member, key))
+            .find(|member| self.key(member).as_deref() == Some(key))
     }
 
     fn get(&self, key: &str) -> Option<Value> {
@@ -120,15 +222,28 @@ impl Source {
         parse::parse(&self.text[member.value.clone()])
     }
 
-    fn key_is(&self, member: &MemberSpan, key: &str) -> bool {
+    /// Decodes a member's key; `None` only if the checked literal is not a string after all.
+    fn key(&self, member: &MemberSpan) -> Option<std::borrow::Cow<'_, str>> {
         let literal = &self.text[member.key.clone()];
         // The span runs from one ASCII quote to the other.
         let inner = &literal[1..literal.len() - 1];
         if inner.contains('\\') {
-            serde_json::from_str::<String>(literal).is_ok_and(|decoded| decoded == key)
+            serde_json::from_str::<String>(literal).ok().map(Into::into)
         } else {
-            inner == key
+            Some(inner.into())
         }
+    }
+
+    /// Returns the members with their values as spans, in the order and with the values the
+    /// parsed map has: a repeated key stays where it was first written and takes its last
+    /// value.
+    fn member_keys(&self) -> Option<IndexMap<String, Member>> {
+        let mut members = IndexMap::with_capacity(self.members.len());
+        for member in &self.members {
+            let key = self.key(member)?.into_owned();
+            members.insert(key, Member::Span(member.value.clone()));
+        }
+        Some(members)
     }
 
     fn parse(&self) -> Map<String, Value> {
@@ -137,6 +252,50 @@ impl Source {
             // The text was checked as an object when it was loaded.
             _ => Map::new(),
         }
+    }
+}
+
+impl Edited {
+    fn value(&self, member: &Member) -> Value {
+        match member {
+            // The span was checked with the rest of the text.
+            Member::Span(span) => parse::parse(&self.text[span.clone()]).unwrap_or(Value::Null),
+            Member::Value(value) => value.clone(),
+        }
+    }
+
+    fn parse(&self) -> Map<String, Value> {
+        self.members
+            .iter()
+            .map(|(key, member)| (key.clone(), self.value(member)))
+            .collect()
+    }
+
+    /// `true` when a key starts with a digit: it may be an array index, which JavaScript
+    /// writes before the other keys.
+    fn has_digit_key(&self) -> bool {
+        self.members
+            .keys()
+            .any(|key| key.as_bytes().first().is_some_and(u8::is_ascii_digit))
+    }
+
+    /// Writes the members in their order; the caller checks that no key is an array index.
+    fn to_json(&self) -> Result<String, StringifyError> {
+        let mut writer = ObjectWriter::new(self.text.len());
+        for (key, member) in &self.members {
+            match member {
+                Member::Span(span) => {
+                    let text = self.text[span.clone()].trim_matches([' ', '\t', '\n', '\r']);
+                    if stringifies_to_itself(text) {
+                        writer.text(key, text);
+                    } else {
+                        writer.value(key, &self.value(member))?;
+                    }
+                }
+                Member::Value(value) => writer.value(key, value)?,
+            }
+        }
+        Ok(writer.finish())
     }
 }
 
@@ -204,16 +363,88 @@ mod tests {
     }
 
     #[test]
-    fn changes_apply_to_the_parsed_map() {
+    fn changes_apply_to_the_data() {
         let mut data = object(r#"{"a":1,"b":2}"#);
-        data.map_mut().insert("c".into(), json!(3));
-        data.map_mut().shift_remove("a");
+        data.insert("c".into(), json!(3));
+        data.shift_remove("a");
         assert_eq!(data.get("a"), None);
         assert_eq!(data.get("c"), Some(json!(3)));
         assert_eq!(
             data,
             LazyObject::from(json!({"b": 2, "c": 3}).as_object().unwrap().clone())
         );
+    }
+
+    /// Applies the same changes to a lazily read object and to the fully parsed map, and
+    /// compares what they write.
+    fn assert_changes_write_as_parsed(text: &str, changes: &[(&str, Option<Value>)]) {
+        let mut data = object(text);
+        let Some(Value::Object(mut expected)) = parse::parse(text) else {
+            panic!("{text:?} is not an object")
+        };
+        for (key, change) in changes {
+            match change {
+                Some(value) => {
+                    data.insert((*key).to_owned(), value.clone());
+                    expected.insert((*key).to_owned(), value.clone());
+                }
+                None => assert_eq!(data.shift_remove(key), expected.shift_remove(*key)),
+            }
+        }
+        assert_eq!(
+            data.to_json().unwrap(),
+            stringify_object(&expected).unwrap(),
+            "{text} after {changes:?}"
+        );
+        assert_eq!(data.map(), &expected);
+    }
+
+    #[test]
+    fn changes_keep_other_values_as_text() {
+        let mut data = object(r#"{"a":1,"b":[1,2],"c":"x"}"#);
+        data.insert("b".into(), json!(5));
+        assert!(matches!(data.held, Held::Edited(_)));
+        assert!(data.map.get().is_none(), "the change left the map unbuilt");
+        assert_eq!(data.get("a"), Some(json!(1)));
+        assert_eq!(data.to_json().unwrap(), r#"{"a":1,"b":5,"c":"x"}"#);
+    }
+
+    #[test]
+    fn changed_text_writes_what_the_parsed_map_writes() {
+        let set = |key, value| (key, Some(value));
+        let texts = [
+            r#"{"a":1,"b":[1,2],"c":"x"}"#,
+            r#"{ "a" : 1 , "b" : [ 1 , 2 ] }"#,
+            r#"{"a":"\u0041\/","b":1.50,"c":1e3,"d":-0,"e":12345678901234567890}"#,
+            r#"{"a":1,"b":2,"a":3}"#,
+            r#"{"\u0061":1,"a":2}"#,
+            r#"{"b":1,"10":2,"2":3}"#,
+            r#"{"n":{"x":1,"x":2},"m":{"1":0,"a":1}}"#,
+            r#"{"k":"\"\\\b\f\n\r\t","e":{},"f":[]}"#,
+            "{}",
+        ];
+        let change_lists: [&[(&str, Option<Value>)]; 5] = [
+            &[set("z", json!(true))],
+            &[set("a", json!({"deep": [1.5]}))],
+            &[("a", None), set("a", json!(0))],
+            &[("b", None), ("missing", None), set("3", json!("x"))],
+            &[set("z", json!(1)), ("z", None), set("n", json!(null))],
+        ];
+        for text in texts {
+            for changes in change_lists {
+                assert_changes_write_as_parsed(text, changes);
+            }
+        }
+    }
+
+    #[test]
+    fn changes_after_the_map_is_built_apply_to_it() {
+        let mut data = object(r#"{"a":1,"b":2}"#);
+        assert_eq!(data.map().len(), 2);
+        data.insert("c".into(), json!(3));
+        assert_eq!(data.shift_remove("a"), Some(json!(1)));
+        assert!(matches!(data.held, Held::Map));
+        assert_eq!(data.to_json().unwrap(), r#"{"b":2,"c":3}"#);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! object keys come first in ascending numeric order. Numbers use the ECMAScript
 //! `Number::toString` format (`1e+21`, and `100` rather than `100.0`).
 
+mod canonical;
 mod lazy;
 mod number;
 mod parse;

@@ -71,6 +71,50 @@ pub(crate) fn stringify_object(map: &Map<String, Value>) -> Result<String, Strin
     Ok(out)
 }
 
+/// Writes a JSON object member by member, for a caller that already holds the members in the
+/// order `JSON.stringify` writes them: no key may be an array index.
+pub(crate) struct ObjectWriter {
+    out: String,
+    empty: bool,
+}
+
+impl ObjectWriter {
+    /// Starts an object, with room for about `capacity` bytes.
+    pub(crate) fn new(capacity: usize) -> Self {
+        let mut out = String::with_capacity(capacity + 16);
+        out.push('{');
+        Self { out, empty: true }
+    }
+
+    /// Writes a member whose value is `value`.
+    pub(crate) fn value(&mut self, key: &str, value: &Value) -> Result<(), StringifyError> {
+        self.key(key);
+        // The object itself is the first level.
+        write_value(&mut self.out, value, 1)
+    }
+
+    /// Writes a member whose value is `json`, which must be what [`stringify()`] writes for
+    /// that value.
+    pub(crate) fn text(&mut self, key: &str, json: &str) {
+        self.key(key);
+        self.out.push_str(json);
+    }
+
+    /// Closes the object and returns its text.
+    pub(crate) fn finish(mut self) -> String {
+        self.out.push('}');
+        self.out
+    }
+
+    fn key(&mut self, key: &str) {
+        if !std::mem::take(&mut self.empty) {
+            self.out.push(',');
+        }
+        write_string(&mut self.out, key);
+        self.out.push(':');
+    }
+}
+
 fn write_value(out: &mut String, value: &Value, depth: usize) -> Result<(), StringifyError> {
     match value {
         Value::Null => out.push_str("null"),

@@ -5,7 +5,7 @@ use http::HeaderMap;
 use serde_json::Value;
 
 use super::session_storage::{SessionStorage, StorageError};
-use crate::cookie::{Cookie, CookieOptions, CookieText, ParsedCookie, PayloadText};
+use crate::cookie::{Cookie, CookieOptions, CookieText, EncodeError, ParsedCookie, PayloadText};
 use crate::json::{FromText, LazyObject};
 use crate::session::Session;
 
@@ -133,7 +133,8 @@ impl SessionStorage for CookieSessionStorage {
         session: &mut Session,
         overrides: &CookieOptions,
     ) -> Result<String, StorageError> {
-        let header = self.cookie.serialize_object(session.data(), overrides)?;
+        let json = session.data_json().map_err(EncodeError::from)?;
+        let header = self.cookie.serialize_json_object(&json, overrides)?;
         if header.len() > MAX_COOKIE_LEN {
             return Err(StorageError::CookieTooLarge {
                 length: header.len(),
