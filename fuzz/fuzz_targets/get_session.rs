@@ -35,8 +35,9 @@ fuzz_target!(|data: &[u8]| {
             .expect("get_session never fails on a hostile header");
         assert!(!session.is_changed(), "a loaded session starts unchanged");
         assert_eq!(session.id(), "", "cookie sessions have no id");
-        // Cloned before anything parses the whole object, so the change below keeps the
-        // values it does not touch as text.
+        // Cloned before anything parses the whole object, so that the commits below copy
+        // what they can of the text.
+        let mut unchanged = session.clone();
         let mut changed = session.clone();
 
         // `get_session` parses values as they are read; `load_session` gets the value parsed
@@ -51,13 +52,19 @@ fuzz_target!(|data: &[u8]| {
             );
         }
         assert_eq!(session, eager, "lazy and full reading differ");
-        // A changed session copies the values it did not touch from the cookie's text when
-        // they are already as `JSON.stringify` writes them; the cookie must be the one the
-        // same change to the fully parsed session gives.
+        // A commit copies from the cookie's text the values already written as
+        // `JSON.stringify` writes them; the cookie must be the one the fully parsed session
+        // gives, with or without a change.
+        let options = CookieOptions::default();
+        let mut eager_unchanged = eager.clone();
+        assert_eq!(
+            complete(storage.commit_session(&mut unchanged, &options)).ok(),
+            complete(storage.commit_session(&mut eager_unchanged, &options)).ok(),
+            "lazily and fully read data write different cookies"
+        );
         let mut eager_changed = eager.clone();
         changed.set("theme", "dark");
         eager_changed.set("theme", "dark");
-        let options = CookieOptions::default();
         assert_eq!(
             complete(storage.commit_session(&mut changed, &options)).ok(),
             complete(storage.commit_session(&mut eager_changed, &options)).ok(),

@@ -19,8 +19,8 @@ use crate::json::{LazyObject, StringifyError};
 /// cookie's JSON text, checked in full, and parses a value only when [`get`](Self::get) reads
 /// it. A change keeps the other values as text, and the commit copies those already written
 /// as `JSON.stringify` writes them. The whole object is parsed once, on first need: by
-/// [`data`](Self::data), a comparison with `==`, `Debug`, or a commit of data with a key that
-/// starts with a digit.
+/// [`data`](Self::data), a comparison with `==`, `Debug`, or a commit that cannot copy the
+/// text, such as one of data with a key that starts with a digit.
 ///
 /// `Debug` shows the keys but not the values, so a session can be logged without its data.
 ///

@@ -629,8 +629,8 @@ proptest! {
         prop_assert_eq!(lazy, eager);
     }
 
-    /// A session read lazily and then changed writes the cookie that the same changes to the
-    /// fully parsed session write, whether its JSON text is in `JSON.stringify`'s form (and
+    /// A session read lazily, then changed or not, writes the cookie that the same changes to
+    /// the fully parsed session write, whether its JSON text is in `JSON.stringify`'s form (and
     /// copied) or not (and written again).
     #[test]
     fn lazy_changes_write_what_full_parse_writes(
@@ -641,7 +641,7 @@ proptest! {
         form in 0..3u8,
         changes in prop::collection::vec(
             (0..4u8, prop::sample::select(vec!["k", "k2", "a\nb", "7", "new"]), json_value()),
-            1..5,
+            0..5,
         ),
     ) {
         let write = |value: &Value| match form {

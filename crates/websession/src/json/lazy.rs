@@ -144,6 +144,9 @@ impl LazyObject {
     /// loaded are copied from it when they are already in that form.
     pub(crate) fn to_json(&self) -> Result<String, StringifyError> {
         match (&self.held, self.map.get()) {
+            (Held::Text(source), None) if stringifies_to_itself(&source.text) => {
+                Ok(source.text.clone())
+            }
             (Held::Edited(edited), None) if !edited.has_digit_key() => edited.to_json(),
             _ => stringify_object(self.map()),
         }
@@ -435,6 +438,27 @@ mod tests {
                 assert_changes_write_as_parsed(text, changes);
             }
         }
+    }
+
+    #[test]
+    fn unchanged_text_is_copied_when_stringify_would_write_it() {
+        for text in [
+            r#"{"a":[1,2.5],"b":"x"}"#,
+            r#"{ "a":1}"#,
+            r#"{"a":1,"a":2}"#,
+            r#"{"1":0}"#,
+        ] {
+            let data = object(text);
+            let expected = stringify_object(&match parse::parse(text) {
+                Some(Value::Object(map)) => map,
+                _ => panic!("{text:?} is not an object"),
+            })
+            .unwrap();
+            assert_eq!(data.to_json().unwrap(), expected, "{text}");
+        }
+        let data = object(r#"{"a":{"b":null}}"#);
+        assert_eq!(data.to_json().unwrap(), r#"{"a":{"b":null}}"#);
+        assert!(data.map.get().is_none(), "the copy left the map unbuilt");
     }
 
     #[test]
