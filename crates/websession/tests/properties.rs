@@ -681,6 +681,13 @@ proptest! {
         let written = block_on(storage.commit_session(&mut lazy, &options));
         let expected = block_on(storage.commit_session(&mut eager, &options));
         prop_assert_eq!(written.ok(), expected.ok(), "{:?} after {:?}", text, changes);
+
+        // A second commit reuses what the first found about each value's text.
+        lazy.set("k2", "again");
+        eager.set("k2", "again");
+        let written = block_on(storage.commit_session(&mut lazy, &options));
+        let expected = block_on(storage.commit_session(&mut eager, &options));
+        prop_assert_eq!(written.ok(), expected.ok(), "{:?} committed twice", text);
     }
 
     /// The JSON text inside the cookie is what `JSON.stringify` writes: checked against the

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::ops::Range;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::OnceLock;
 
 use indexmap::IndexMap;
@@ -66,8 +67,55 @@ struct Edited {
 #[derive(Clone)]
 enum Member {
     /// The value's text in [`Edited::text`], possibly with whitespace around it.
-    Span(Range<usize>),
+    Span(Span),
     Value(Value),
+}
+
+struct Span {
+    range: Range<usize>,
+    /// Whether `JSON.stringify` writes the value as this text, trimmed: [`UNKNOWN`] until the
+    /// first write finds out, so that a session committed again does not check it again.
+    copyable: AtomicU8,
+}
+
+const UNKNOWN: u8 = 0;
+const COPYABLE: u8 = 1;
+const REWRITTEN: u8 = 2;
+
+impl Span {
+    fn new(range: Range<usize>) -> Self {
+        Self {
+            range,
+            copyable: AtomicU8::new(UNKNOWN),
+        }
+    }
+
+    /// Returns the value's trimmed text when `JSON.stringify` writes the value as that text.
+    fn copyable_text<'a>(&self, text: &'a str) -> Option<&'a str> {
+        let trimmed = text[self.range.clone()].trim_matches([' ', '\t', '\n', '\r']);
+        let known = match self.copyable.load(Ordering::Relaxed) {
+            UNKNOWN => {
+                let found = if stringifies_to_itself(trimmed) {
+                    COPYABLE
+                } else {
+                    REWRITTEN
+                };
+                self.copyable.store(found, Ordering::Relaxed);
+                found
+            }
+            known => known,
+        };
+        (known == COPYABLE).then_some(trimmed)
+    }
+}
+
+impl Clone for Span {
+    fn clone(&self) -> Self {
+        Self {
+            range: self.range.clone(),
+            copyable: AtomicU8::new(self.copyable.load(Ordering::Relaxed)),
+        }
+    }
 }
 
 impl LazyObject {
@@ -244,7 +292,7 @@ impl Source {
         let mut members = IndexMap::with_capacity(self.members.len());
         for member in &self.members {
             let key = self.key(member)?.into_owned();
-            members.insert(key, Member::Span(member.value.clone()));
+            members.insert(key, Member::Span(Span::new(member.value.clone())));
         }
         Some(members)
     }
@@ -262,7 +310,9 @@ impl Edited {
     fn value(&self, member: &Member) -> Value {
         match member {
             // The span was checked with the rest of the text.
-            Member::Span(span) => parse::parse(&self.text[span.clone()]).unwrap_or(Value::Null),
+            Member::Span(span) => {
+                parse::parse(&self.text[span.range.clone()]).unwrap_or(Value::Null)
+            }
             Member::Value(value) => value.clone(),
         }
     }
@@ -287,14 +337,10 @@ impl Edited {
         let mut writer = ObjectWriter::new(self.text.len());
         for (key, member) in &self.members {
             match member {
-                Member::Span(span) => {
-                    let text = self.text[span.clone()].trim_matches([' ', '\t', '\n', '\r']);
-                    if stringifies_to_itself(text) {
-                        writer.text(key, text);
-                    } else {
-                        writer.value(key, &self.value(member))?;
-                    }
-                }
+                Member::Span(span) => match span.copyable_text(&self.text) {
+                    Some(text) => writer.text(key, text),
+                    None => writer.value(key, &self.value(member))?,
+                },
                 Member::Value(value) => writer.value(key, value)?,
             }
         }
