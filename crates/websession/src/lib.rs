@@ -45,8 +45,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-/// Compiles and runs the Rust examples of the README as doctests.
-#[cfg(doctest)]
+/// Compiles and runs the Rust examples of the README as doctests; its axum example needs the
+/// `axum` feature.
+#[cfg(all(doctest, feature = "axum"))]
 #[doc = include_str!("../../../README.md")]
 pub struct ReadmeDoctests;
 
@@ -57,6 +58,10 @@ mod cookie;
 pub mod json;
 mod session;
 mod storage;
+
+/// The `serde_json` crate, whose `Value` and `Map` hold session data, for applications that do
+/// not depend on it themselves.
+pub use serde_json;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use cookie::{inspect_value, InspectedValue};

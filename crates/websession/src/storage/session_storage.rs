@@ -64,7 +64,13 @@ impl From<SerializeError> for StorageError {
 /// object of Remix, React Router 7 and solid-start.
 ///
 /// The trait is object-safe, so an application can keep any storage as
-/// `Arc<dyn SessionStorage>`.
+/// `Arc<dyn SessionStorage>`. Its methods are declared with the
+/// [`async_trait`](https://docs.rs/async-trait) macro, which is why the generated
+/// documentation shows them returning `Pin<Box<dyn Future>>`: callers simply `.await` them,
+/// and an implementation outside this crate puts `#[async_trait::async_trait]` on its `impl`
+/// block. Most stores need not implement this trait at all:
+/// [`ServerSessionStorage`](crate::ServerSessionStorage) turns any
+/// [`SessionStore`](crate::SessionStore) into a storage.
 ///
 /// # Examples
 ///
