@@ -19,10 +19,9 @@ pub enum StoreOpenError {
     /// The file store's directory cannot be created.
     #[error("cannot open the file store: {0}")]
     File(#[source] StoreError),
-    /// The Redis server cannot be reached.
-    #[error(
-        "cannot connect to the Redis store: {0}; check that redis-server runs at the --store URL"
-    )]
+    /// The `--store` URL is invalid or its Redis server cannot be reached. The library's
+    /// message already ends with a hint that fits the error, so this one adds none.
+    #[error("cannot open the Redis store given with --store: {0}")]
     Redis(#[source] StoreError),
 }
 
@@ -62,5 +61,58 @@ async fn sweep_file_store(store: FileStore) {
             Ok(removed) => tracing::info!(removed, "removed expired session files"),
             Err(error) => tracing::error!(%error, "sweeping expired session files failed"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cookie() -> Cookie {
+        Cookie::builder("__session")
+            .secrets(["store test secret"])
+            .build()
+            .unwrap()
+    }
+
+    /// Returns the message of the error from opening `url` as a Redis store.
+    async fn redis_open_error(url: &str) -> String {
+        let Err(error) = open(&StoreChoice::Redis(url.to_owned()), cookie()).await else {
+            panic!("opening {url} as a Redis store succeeded");
+        };
+        error.to_string()
+    }
+
+    #[tokio::test]
+    async fn redis_bad_url_gives_one_url_hint() {
+        let message = redis_open_error("redis://127.0.0.1:6379/not-a-number").await;
+
+        assert!(
+            message.starts_with("cannot open the Redis store given with --store: redis connect"),
+            "{message}"
+        );
+        assert_eq!(message.matches("; check").count(), 1, "{message}");
+        assert!(message.contains("check the URL's form"), "{message}");
+        assert!(!message.contains("running and reachable"), "{message}");
+    }
+
+    #[tokio::test]
+    async fn redis_closed_port_gives_one_server_hint() {
+        // A port that was free a moment ago, so nothing should listen on it.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        drop(listener);
+
+        let message = redis_open_error(&format!("redis://127.0.0.1:{port}/")).await;
+
+        assert!(
+            message.starts_with("cannot open the Redis store given with --store: redis connect"),
+            "{message}"
+        );
+        assert_eq!(message.matches("; check").count(), 1, "{message}");
+        assert!(
+            message.ends_with("; check that the Redis server is running and reachable"),
+            "{message}"
+        );
     }
 }

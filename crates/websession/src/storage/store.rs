@@ -160,11 +160,12 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
-    /// A Redis command failed, for example because the server is down or unreachable.
+    /// A Redis command failed, for example because the URL is invalid or the server is down
+    /// or unreachable. The message ends with a hint chosen by the kind of the error.
     #[cfg(feature = "redis")]
     #[error(
-        "redis {operation} for a session failed: {source}; check that the Redis server is \
-         running and reachable"
+        "redis {operation} for a session failed: {source}{}",
+        redis_hint(source)
     )]
     Redis {
         /// The failed operation: `connect`, `create`, `read`, `update` or `delete`.
@@ -243,6 +244,27 @@ impl From<String> for StoreError {
     }
 }
 
+/// Returns the fix to suggest for a Redis error, with its leading `"; "`, or `""` when the
+/// kind of error has no usual fix.
+#[cfg(feature = "redis")]
+fn redis_hint(error: &redis::RedisError) -> &'static str {
+    match error.kind() {
+        // Refused connections, timeouts and dropped connections are all I/O errors.
+        redis::ErrorKind::IoError => "; check that the Redis server is running and reachable",
+        redis::ErrorKind::InvalidClientConfig => {
+            "; check the URL's form, e.g. redis://127.0.0.1:6379/ (rediss:// also needs a TLS \
+             feature of the redis crate)"
+        }
+        redis::ErrorKind::AuthenticationFailed => {
+            "; check the user name and password in the Redis URL"
+        }
+        redis::ErrorKind::ReadOnly => {
+            "; check that the Redis URL names a primary server, not a read-only replica"
+        }
+        _ => "",
+    }
+}
+
 /// Returns the moment a record saved at `now` expires: `expires`, or `now + max_lifetime`
 /// when the cookie has no expiry.
 pub(crate) fn record_expiry(
@@ -279,5 +301,91 @@ mod tests {
         let now = UNIX_EPOCH;
         let capped = record_expiry(None, now, Duration::MAX);
         assert_eq!(capped, now + Duration::from_secs(u64::from(u32::MAX)));
+    }
+
+    #[cfg(feature = "redis")]
+    mod redis_messages {
+        use crate::RedisStore;
+
+        use super::*;
+
+        const REACHABLE_HINT: &str = "check that the Redis server is running and reachable";
+        const URL_HINT: &str = "check the URL's form, e.g. redis://127.0.0.1:6379/";
+
+        #[tokio::test]
+        async fn unparsable_url_hints_at_url_form() {
+            let error = RedisStore::connect("not a url").await.unwrap_err();
+            let message = error.to_string();
+
+            assert!(
+                message.starts_with("redis connect for a session failed: Redis URL did not parse"),
+                "{message}"
+            );
+            assert!(message.contains(URL_HINT), "{message}");
+            assert!(!message.contains(REACHABLE_HINT), "{message}");
+        }
+
+        #[tokio::test]
+        async fn rediss_without_tls_feature_hints_at_feature() {
+            let error = RedisStore::connect("rediss://127.0.0.1:6379/")
+                .await
+                .unwrap_err();
+            let message = error.to_string();
+
+            assert!(message.contains("the feature is not enabled"), "{message}");
+            assert!(
+                message.contains("rediss:// also needs a TLS feature of the redis crate"),
+                "{message}"
+            );
+            assert!(!message.contains(REACHABLE_HINT), "{message}");
+        }
+
+        #[tokio::test]
+        async fn closed_port_hints_at_running_server() {
+            // A port that was free a moment ago, so nothing should listen on it.
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let port = listener.local_addr().unwrap().port();
+            drop(listener);
+
+            let url = format!("redis://127.0.0.1:{port}/");
+            let error = RedisStore::connect(&url).await.unwrap_err();
+            let message = error.to_string();
+
+            assert!(
+                message.starts_with("redis connect for a session failed: "),
+                "{message}"
+            );
+            assert!(message.ends_with(REACHABLE_HINT), "{message}");
+            assert!(!message.contains(URL_HINT), "{message}");
+        }
+
+        #[test]
+        fn other_kinds_get_own_hint_or_none() {
+            let cases = [
+                (
+                    redis::ErrorKind::AuthenticationFailed,
+                    "; check the user name and password in the Redis URL",
+                ),
+                (
+                    redis::ErrorKind::ReadOnly,
+                    "; check that the Redis URL names a primary server, not a read-only replica",
+                ),
+                (redis::ErrorKind::TypeError, ""),
+            ];
+            for (kind, hint) in cases {
+                let error = StoreError::Redis {
+                    operation: "read",
+                    source: redis::RedisError::from((kind, "test failure")),
+                };
+                let message = error.to_string();
+
+                assert!(
+                    message.starts_with("redis read for a session failed: test failure"),
+                    "{message}"
+                );
+                assert!(message.ends_with(hint), "{kind:?}: {message}");
+                assert!(!message.contains(REACHABLE_HINT), "{kind:?}: {message}");
+            }
+        }
     }
 }
