@@ -14,8 +14,8 @@ use serde_json::json;
 use tower::ServiceExt;
 use websession::axum::{LoadedSession, SessionError, SetSessionCookie};
 use websession::{
-    Cookie, CookieOptions, CookieSessionStorage, ParsedCookie, Session, SessionStorage,
-    StorageError, StoreError,
+    Cookie, CookieOptions, CookieSessionStorage, MemoryStore, ParsedCookie, ServerSessionStorage,
+    Session, SessionStorage, StorageError, StoreError,
 };
 
 /// An application state holding the storage among other things.
@@ -46,6 +46,36 @@ async fn remember(
         ..CookieOptions::default()
     };
     Ok((session.commit_with(&options).await?, "remembered"))
+}
+
+async fn add_to_cart(
+    mut session: LoadedSession,
+) -> Result<(SetSessionCookie, &'static str), SessionError> {
+    session.set("cart", json!(["book"]));
+    Ok((session.commit().await?, "added"))
+}
+
+async fn login_rotating(
+    mut session: LoadedSession,
+) -> Result<(SetSessionCookie, &'static str), SessionError> {
+    session.set("user", "alice");
+    Ok((session.rotate_id().await?, "signed in"))
+}
+
+async fn rotate_only(
+    mut session: LoadedSession,
+) -> Result<(SetSessionCookie, &'static str), SessionError> {
+    Ok((session.rotate_id().await?, "rotated"))
+}
+
+async fn rotate_remembered(
+    mut session: LoadedSession,
+) -> Result<(SetSessionCookie, &'static str), SessionError> {
+    let options = CookieOptions {
+        max_age: Some(600),
+        ..CookieOptions::default()
+    };
+    Ok((session.rotate_id_with(&options).await?, "remembered"))
 }
 
 async fn whoami(mut session: LoadedSession) -> String {
@@ -79,6 +109,10 @@ fn app(storage: Arc<dyn SessionStorage>) -> Router {
         .route("/remember", post(remember))
         .route("/whoami", get(whoami))
         .route("/logout", post(logout))
+        .route("/cart", post(add_to_cart))
+        .route("/login-rotating", post(login_rotating))
+        .route("/rotate", post(rotate_only))
+        .route("/rotate-remembered", post(rotate_remembered))
         .with_state(storage)
 }
 
@@ -162,6 +196,104 @@ async fn destroy_returns_removal_cookie() {
         set_cookies(&response),
         ["__session=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; SameSite=Lax"]
     );
+}
+
+/// Creates a server-side storage with its records in memory, returned once as its own type
+/// (to inspect the store) and once as the extractor takes it.
+fn memory_storage() -> (
+    Arc<ServerSessionStorage<MemoryStore>>,
+    Arc<dyn SessionStorage>,
+) {
+    let cookie = Cookie::builder("__session")
+        .secrets(["extract test secret"])
+        .build()
+        .unwrap();
+    let storage = Arc::new(ServerSessionStorage::memory(cookie));
+    (storage.clone(), storage)
+}
+
+/// Sends a POST request whose response must carry exactly one `Set-Cookie`, and returns it.
+async fn send_for_set_cookie(app: &Router, path: &str, cookie: Option<&str>) -> String {
+    let response = send(app, "POST", path, cookie).await;
+    assert_eq!(response.status(), StatusCode::OK, "POST {path}");
+    let values = set_cookies(&response);
+    assert_eq!(values.len(), 1, "POST {path}: {values:?}");
+    values.into_iter().next().unwrap()
+}
+
+/// Returns the `name=value` pair of a `Set-Cookie` value, as the browser sends it back.
+fn request_cookie(set_cookie: &str) -> String {
+    set_cookie.split(';').next().unwrap().to_owned()
+}
+
+/// Returns the session id that a server-side storage's request cookie carries.
+fn id_in(storage: &Arc<dyn SessionStorage>, cookie: &str) -> String {
+    match storage.cookie().parse(Some(cookie)) {
+        Some(serde_json::Value::String(id)) => id,
+        other => panic!("no session id in {cookie:?}: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn rotate_id_moves_data_to_new_id() {
+    let (server, storage) = memory_storage();
+    let app = app(storage.clone());
+    let before = request_cookie(&send_for_set_cookie(&app, "/cart", None).await);
+
+    let after = request_cookie(&send_for_set_cookie(&app, "/login-rotating", Some(&before)).await);
+    assert_ne!(id_in(&storage, &after), id_in(&storage, &before));
+    assert_eq!(server.store().len(), 1, "the old record is deleted");
+
+    let old = storage.get_session(Some(&before)).await.unwrap();
+    assert!(old.data().is_empty(), "{:?}", old.data());
+
+    let mut new = storage.get_session(Some(&after)).await.unwrap();
+    assert_eq!(
+        new.get("cart"),
+        Some(json!(["book"])),
+        "data from before login"
+    );
+    assert_eq!(new.get("user"), Some(json!("alice")));
+}
+
+#[tokio::test]
+async fn rotate_id_unchanged_sends_new_id() {
+    let (server, storage) = memory_storage();
+    let app = app(storage.clone());
+    let before = request_cookie(&send_for_set_cookie(&app, "/cart", None).await);
+
+    let after = request_cookie(&send_for_set_cookie(&app, "/rotate", Some(&before)).await);
+    assert_ne!(id_in(&storage, &after), id_in(&storage, &before));
+    assert_eq!(server.store().len(), 1);
+    let mut new = storage.get_session(Some(&after)).await.unwrap();
+    assert_eq!(new.get("cart"), Some(json!(["book"])));
+}
+
+#[tokio::test]
+async fn rotate_id_with_cookie_storage_commits() {
+    let app = app(storage());
+    let cookie = login_cookie(&app).await;
+
+    let set_cookie = send_for_set_cookie(&app, "/rotate", Some(&cookie)).await;
+    assert_eq!(
+        set_cookie,
+        "__session=eyJ1c2VyIjoiYWxpY2UifQ%3D%3D.1sF6PSHi80VU7l3fbTND3J0nIlbWAf7N6dyV4Pqowgc; Path=/; SameSite=Lax",
+        "no id to change: the same value as the commit at login"
+    );
+}
+
+#[tokio::test]
+async fn rotate_id_with_applies_overrides() {
+    let (_server, storage) = memory_storage();
+    let app = app(storage.clone());
+    let before = request_cookie(&send_for_set_cookie(&app, "/cart", None).await);
+
+    let set_cookie = send_for_set_cookie(&app, "/rotate-remembered", Some(&before)).await;
+    assert!(set_cookie.contains("; Max-Age=600;"), "{set_cookie}");
+    let after = request_cookie(&set_cookie);
+    assert_ne!(id_in(&storage, &after), id_in(&storage, &before));
+    let mut session = storage.get_session(Some(&after)).await.unwrap();
+    assert_eq!(session.get("cart"), Some(json!(["book"])));
 }
 
 #[tokio::test]

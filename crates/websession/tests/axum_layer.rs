@@ -13,12 +13,13 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
 use common::log_capture::CapturedLog;
+use common::recording_store::RecordingStore;
 use serde_json::json;
 use tower::ServiceExt;
 use websession::axum::{ManagedSession, SessionLayer};
 use websession::{
-    Cookie, CookieBuilder, CookieOptions, CookieSessionStorage, ParsedCookie, Priority, SameSite,
-    Session, SessionStorage, StorageError, StoreError,
+    Cookie, CookieBuilder, CookieOptions, CookieSessionStorage, MemoryStore, ParsedCookie,
+    Priority, SameSite, ServerSessionStorage, Session, SessionStorage, StorageError, StoreError,
 };
 
 const SECRET: &str = "layer test secret";
@@ -64,6 +65,50 @@ async fn remember(mut session: ManagedSession) -> &'static str {
     "remembered"
 }
 
+async fn add_to_cart(mut session: ManagedSession) -> &'static str {
+    session.set("cart", json!(["book"]));
+    "added"
+}
+
+async fn login_rotating(mut session: ManagedSession) -> &'static str {
+    session.rotate_id();
+    session.set("user", "alice");
+    "signed in"
+}
+
+async fn rotate_only(mut session: ManagedSession) -> &'static str {
+    session.rotate_id();
+    "rotated"
+}
+
+async fn rotate_then_destroy(mut session: ManagedSession) -> &'static str {
+    session.rotate_id();
+    session.destroy();
+    "destroyed"
+}
+
+async fn destroy_then_rotate(mut session: ManagedSession) -> &'static str {
+    session.destroy();
+    session.rotate_id();
+    "destroyed"
+}
+
+async fn destroy_then_rotate_with_flash(mut session: ManagedSession) -> &'static str {
+    session.destroy();
+    session.rotate_id();
+    session.flash("notice", "Goodbye");
+    "destroyed"
+}
+
+async fn rotate_remembered(mut session: ManagedSession) -> &'static str {
+    session.rotate_id();
+    session.commit_with(CookieOptions {
+        max_age: Some(86_400),
+        ..CookieOptions::default()
+    });
+    "remembered"
+}
+
 async fn own_cache_headers(mut session: ManagedSession) -> impl IntoResponse {
     session.set("seen", true);
     (
@@ -92,6 +137,16 @@ fn app(storage: Arc<dyn SessionStorage>) -> Router {
         .route("/own-cache", get(own_cache_headers))
         .route("/twice", get(extract_twice))
         .route("/other-cookie", get(other_cookie))
+        .route("/cart", post(add_to_cart))
+        .route("/login-rotating", post(login_rotating))
+        .route("/rotate", post(rotate_only))
+        .route("/rotate-then-destroy", post(rotate_then_destroy))
+        .route("/destroy-then-rotate", post(destroy_then_rotate))
+        .route(
+            "/destroy-then-rotate-flash",
+            post(destroy_then_rotate_with_flash),
+        )
+        .route("/rotate-remembered", post(rotate_remembered))
         .route("/plain", get(|| async { "no session here" }))
         .layer(SessionLayer::new(storage))
 }
@@ -446,6 +501,208 @@ async fn missing_layer_is_500() {
     assert_eq!(body_text(response).await, "");
 }
 
+/// Creates a server-side storage with its records in memory, returned once as its own type
+/// (to inspect the store) and once as the layer takes it.
+fn memory_storage() -> (
+    Arc<ServerSessionStorage<MemoryStore>>,
+    Arc<dyn SessionStorage>,
+) {
+    let cookie = Cookie::builder("__session")
+        .secrets([SECRET])
+        .build()
+        .unwrap();
+    let storage = Arc::new(ServerSessionStorage::memory(cookie));
+    (storage.clone(), storage)
+}
+
+/// Sends a POST request whose response must carry exactly one `Set-Cookie`, and returns it.
+async fn send_for_set_cookie(app: &Router, path: &str, cookie: Option<&str>) -> String {
+    let response = send(app, "POST", path, cookie).await;
+    assert_eq!(response.status(), StatusCode::OK, "POST {path}");
+    let values = set_cookies(&response);
+    assert_eq!(values.len(), 1, "POST {path}: {values:?}");
+    values.into_iter().next().unwrap()
+}
+
+/// Returns the session id that a server-side storage's request cookie carries.
+fn id_in(storage: &Arc<dyn SessionStorage>, cookie: &str) -> String {
+    match storage.cookie().parse(Some(cookie)) {
+        Some(serde_json::Value::String(id)) => id,
+        other => panic!("no session id in {cookie:?}: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn rotate_id_moves_data_to_new_id() {
+    let (server, storage) = memory_storage();
+    let app = app(storage.clone());
+    let before = request_cookie(&send_for_set_cookie(&app, "/cart", None).await);
+    let old_id = id_in(&storage, &before);
+
+    let after = request_cookie(&send_for_set_cookie(&app, "/login-rotating", Some(&before)).await);
+    let new_id = id_in(&storage, &after);
+    assert_ne!(new_id, old_id);
+    assert_eq!(server.store().len(), 1, "the old record is deleted");
+
+    let old = storage.get_session(Some(&before)).await.unwrap();
+    assert!(old.data().is_empty(), "{:?}", old.data());
+    assert_eq!(old.id(), "");
+
+    let mut new = storage.get_session(Some(&after)).await.unwrap();
+    assert_eq!(new.id(), new_id);
+    assert_eq!(
+        new.get("cart"),
+        Some(json!(["book"])),
+        "data from before login"
+    );
+    assert_eq!(new.get("user"), Some(json!("alice")));
+}
+
+#[tokio::test]
+async fn rotate_id_sends_cookie_when_unchanged() {
+    let (server, storage) = memory_storage();
+    let app = app(storage.clone());
+    let before = request_cookie(&send_for_set_cookie(&app, "/cart", None).await);
+
+    let response = send(&app, "GET", "/user", Some(&before)).await;
+    assert!(set_cookies(&response).is_empty(), "no rotation, no cookie");
+
+    let after = request_cookie(&send_for_set_cookie(&app, "/rotate", Some(&before)).await);
+    assert_ne!(id_in(&storage, &after), id_in(&storage, &before));
+    assert_eq!(server.store().len(), 1);
+    let mut new = storage.get_session(Some(&after)).await.unwrap();
+    assert_eq!(new.get("cart"), Some(json!(["book"])));
+    assert_eq!(new.data().len(), 1, "{:?}", new.data());
+}
+
+#[tokio::test]
+async fn rotate_id_without_cookie_creates_record() {
+    let (server, storage) = memory_storage();
+    let app = app(storage.clone());
+    let set_cookie = send_for_set_cookie(&app, "/rotate", None).await;
+
+    assert_eq!(server.store().len(), 1);
+    let session = storage
+        .get_session(Some(&request_cookie(&set_cookie)))
+        .await
+        .unwrap();
+    assert_eq!(session.id(), id_in(&storage, &request_cookie(&set_cookie)));
+    assert!(session.data().is_empty(), "{:?}", session.data());
+}
+
+#[tokio::test]
+async fn rotate_id_calls_create_then_delete() {
+    let store = RecordingStore::new();
+    let cookie = Cookie::builder("__session")
+        .secrets([SECRET])
+        .build()
+        .unwrap();
+    let storage: Arc<dyn SessionStorage> =
+        Arc::new(ServerSessionStorage::new(cookie, store.clone()));
+    let app = app(storage);
+    let before = request_cookie(&send_for_set_cookie(&app, "/cart", None).await);
+    let calls_before = store.calls().len();
+
+    send_for_set_cookie(&app, "/login-rotating", Some(&before)).await;
+    let calls = &store.calls()[calls_before..];
+    let names: Vec<&str> = calls
+        .iter()
+        .map(|call| call["fn"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["readData", "readData", "createData", "deleteData"],
+        "{calls:?}"
+    );
+    assert_eq!(calls[2]["returned"], "sid-2");
+    assert_eq!(calls[3]["id"], "sid-1");
+    assert!(!store.contains("sid-1"));
+    assert!(store.contains("sid-2"));
+}
+
+#[tokio::test]
+async fn rotate_id_with_cookie_storage_commits() {
+    let storage = signed_storage();
+    let app = app(storage.clone());
+    let cookie = logged_in_cookie(&app).await;
+
+    let set_cookie = send_for_set_cookie(&app, "/rotate", Some(&cookie)).await;
+    assert_eq!(
+        request_cookie(&set_cookie),
+        cookie,
+        "no id, same data, same value"
+    );
+
+    let rotated = send_for_set_cookie(&app, "/login-rotating", Some(&cookie)).await;
+    let mut session = storage
+        .get_session(Some(&request_cookie(&rotated)))
+        .await
+        .unwrap();
+    assert_eq!(session.id(), "");
+    assert_eq!(session.get("user"), Some(json!("alice")));
+    assert_eq!(session.get("notice"), Some(json!("Welcome, alice")));
+}
+
+#[tokio::test]
+async fn rotate_then_destroy_destroys() {
+    let (server, storage) = memory_storage();
+    let app = app(storage.clone());
+    let before = request_cookie(&send_for_set_cookie(&app, "/cart", None).await);
+
+    let set_cookie = send_for_set_cookie(&app, "/rotate-then-destroy", Some(&before)).await;
+    assert_eq!(
+        set_cookie,
+        "__session=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; SameSite=Lax"
+    );
+    assert!(server.store().is_empty(), "no record under any id");
+    let old = storage.get_session(Some(&before)).await.unwrap();
+    assert!(old.data().is_empty());
+}
+
+#[tokio::test]
+async fn destroy_then_rotate_without_data_destroys() {
+    let (server, storage) = memory_storage();
+    let app = app(storage.clone());
+    let before = request_cookie(&send_for_set_cookie(&app, "/cart", None).await);
+
+    let set_cookie = send_for_set_cookie(&app, "/destroy-then-rotate", Some(&before)).await;
+    assert_eq!(
+        set_cookie,
+        "__session=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; SameSite=Lax"
+    );
+    assert!(server.store().is_empty(), "no empty record created");
+}
+
+#[tokio::test]
+async fn destroy_then_rotate_commits_new_data() {
+    let (server, storage) = memory_storage();
+    let app = app(storage.clone());
+    let before = request_cookie(&send_for_set_cookie(&app, "/cart", None).await);
+
+    let set_cookie = send_for_set_cookie(&app, "/destroy-then-rotate-flash", Some(&before)).await;
+    let after = request_cookie(&set_cookie);
+    assert_ne!(id_in(&storage, &after), id_in(&storage, &before));
+    assert_eq!(server.store().len(), 1, "only the new session is stored");
+
+    let session = storage.get_session(Some(&after)).await.unwrap();
+    let keys: Vec<&String> = session.data().keys().collect();
+    assert_eq!(keys, ["__flash_notice__"], "the cart went with the destroy");
+}
+
+#[tokio::test]
+async fn rotate_id_uses_commit_with_options() {
+    let (_server, storage) = memory_storage();
+    let app = app(storage.clone());
+    let before = request_cookie(&send_for_set_cookie(&app, "/cart", None).await);
+
+    let set_cookie = send_for_set_cookie(&app, "/rotate-remembered", Some(&before)).await;
+    assert!(set_cookie.contains("; Max-Age=86400"), "{set_cookie}");
+    let after = request_cookie(&set_cookie);
+    assert_ne!(id_in(&storage, &after), id_in(&storage, &before));
+    let mut session = storage.get_session(Some(&after)).await.unwrap();
+    assert_eq!(session.get("cart"), Some(json!(["book"])));
+}
+
 /// A storage whose backing store fails at the chosen step.
 struct FailingStorage {
     cookie: Cookie,
@@ -565,6 +822,17 @@ async fn destroy_error_is_plain_500() {
 }
 
 #[tokio::test]
+async fn rotate_error_is_plain_500() {
+    let storage = FailingStorage {
+        fail_commit: true,
+        ..FailingStorage::new()
+    };
+    let app = app(Arc::new(storage));
+    let response = send(&app, "POST", "/rotate", None).await;
+    assert_plain_500(response).await;
+}
+
+#[tokio::test]
 async fn oversized_session_is_plain_500() {
     async fn huge(mut session: ManagedSession) -> &'static str {
         session.set("blob", "x".repeat(5000));
@@ -604,4 +872,17 @@ async fn commit_error_logged_without_data() {
         !text.contains(SECRET),
         "the secret stays out of the log: {text}"
     );
+}
+
+#[tokio::test]
+async fn missing_layer_logged_at_error() {
+    let log = CapturedLog::capture_this_thread();
+
+    let app = Router::new().route("/user", get(show_user));
+    let response = send(&app, "GET", "/user", None).await;
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+
+    let text = log.text();
+    assert!(text.contains("ERROR"), "{text}");
+    assert!(text.contains("no session layer on this route"), "{text}");
 }

@@ -16,9 +16,10 @@ use crate::storage::SessionStorage;
 /// `Arc<dyn SessionStorage>` in the application state; the handler saves it itself.
 ///
 /// This is the JavaScript API's flow: read the session, change it, then call
-/// [`commit`](Self::commit) or [`destroy`](Self::destroy) and return the
-/// [`SetSessionCookie`] they produce. Nothing is saved otherwise. For automatic saving, use
-/// [`SessionLayer`](super::SessionLayer) and [`ManagedSession`](super::ManagedSession).
+/// [`commit`](Self::commit), [`rotate_id`](Self::rotate_id) or [`destroy`](Self::destroy)
+/// and return the [`SetSessionCookie`] they produce. Nothing is saved otherwise. For
+/// automatic saving, use [`SessionLayer`](super::SessionLayer) and
+/// [`ManagedSession`](super::ManagedSession).
 ///
 /// The state is either `Arc<dyn SessionStorage>` itself or a type from which one is taken
 /// through [`FromRef`]. `LoadedSession` dereferences to [`Session`].
@@ -122,6 +123,96 @@ impl LoadedSession {
             .storage
             .commit_session(&mut self.session, overrides)
             .await?;
+        SetSessionCookie::new(value)
+    }
+
+    /// Gives the session a fresh id, keeping its data, and returns the `Set-Cookie` value to
+    /// send. Call it at login in place of [`commit`](Self::commit), so that an id planted
+    /// or read before then (session fixation) is worthless after it.
+    ///
+    /// It calls [`SessionStorage::rotate_id`] with the cookie's own attributes. A
+    /// server-side storage moves the data to a new id and deletes the old record, so the
+    /// old cookie reads as an empty session. The cookie storage has no ids and just commits.
+    ///
+    /// # Errors
+    ///
+    /// As [`commit`](Self::commit): [`SessionError::Storage`] also when the store fails to
+    /// create the new record or to delete the old one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use axum::{extract::FromRequestParts, http::Request};
+    /// use websession::axum::LoadedSession;
+    /// use websession::{Cookie, CookieOptions, ServerSessionStorage, SessionStorage};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let cookie = Cookie::builder("__session").secrets(["s3cr3t"]).build()?;
+    /// let storage: Arc<dyn SessionStorage> = Arc::new(ServerSessionStorage::memory(cookie));
+    /// let mut cart = storage.get_session(None).await?;
+    /// cart.set("cart", 3);
+    /// let set_cookie = storage.commit_session(&mut cart, &CookieOptions::default()).await?;
+    /// let before = set_cookie.split(';').next().unwrap();
+    ///
+    /// let request = Request::post("/login").header("cookie", before).body(())?;
+    /// let (mut parts, ()) = request.into_parts();
+    /// let mut session = LoadedSession::from_request_parts(&mut parts, &storage).await?;
+    /// session.set("user", "alice");
+    /// let set_cookie = session.rotate_id().await?;
+    /// let after = set_cookie.value().to_str()?.split(';').next().unwrap();
+    /// assert_ne!(after, before);
+    ///
+    /// // The old id has no record left, and the new one contains the cart and the user.
+    /// assert!(storage.get_session(Some(before)).await?.data().is_empty());
+    /// let mut moved = storage.get_session(Some(after)).await?;
+    /// assert_eq!(moved.get("cart"), Some(3.into()));
+    /// assert_eq!(moved.get("user"), Some("alice".into()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn rotate_id(&mut self) -> Result<SetSessionCookie, SessionError> {
+        self.rotate_id_with(&CookieOptions::default()).await
+    }
+
+    /// Gives the session a fresh id like [`rotate_id`](Self::rotate_id), with `overrides`
+    /// replacing cookie attributes for this response, such as a longer `Max-Age` for
+    /// "remember me" at login.
+    ///
+    /// # Errors
+    ///
+    /// As [`rotate_id`](Self::rotate_id), and [`SessionError::Storage`] when `overrides`
+    /// are invalid.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use axum::{extract::FromRequestParts, http::Request};
+    /// # use std::sync::Arc;
+    /// # use websession::axum::LoadedSession;
+    /// # use websession::{Cookie, CookieOptions, ServerSessionStorage, SessionStorage};
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # let cookie = Cookie::builder("__session").secrets(["s3cr3t"]).build()?;
+    /// # let storage: Arc<dyn SessionStorage> = Arc::new(ServerSessionStorage::memory(cookie));
+    /// # let (mut parts, ()) = Request::new(()).into_parts();
+    /// let mut session = LoadedSession::from_request_parts(&mut parts, &storage).await?;
+    /// session.set("user", "alice");
+    /// let first = session.commit().await?;
+    /// let old_id = session.id().to_owned();
+    ///
+    /// let remember = CookieOptions { max_age: Some(30 * 24 * 3600), ..Default::default() };
+    /// let set_cookie = session.rotate_id_with(&remember).await?;
+    /// assert!(set_cookie.value().to_str()?.contains("Max-Age=2592000"));
+    /// assert_ne!(set_cookie, first);
+    /// assert_ne!(session.id(), old_id);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn rotate_id_with(
+        &mut self,
+        overrides: &CookieOptions,
+    ) -> Result<SetSessionCookie, SessionError> {
+        let value = self.storage.rotate_id(&mut self.session, overrides).await?;
         SetSessionCookie::new(value)
     }
 

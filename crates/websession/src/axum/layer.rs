@@ -16,6 +16,9 @@ use crate::storage::SessionStorage;
 /// - it commits the session when it changed (a consumed flash value counts), when its
 ///   cookie verified only with an older secret (re-signing it with the current one), or
 ///   when the handler called [`ManagedSession::commit_with`](super::ManagedSession::commit_with);
+/// - it gives the session a fresh id, keeping its data, when the handler called
+///   [`ManagedSession::rotate_id`](super::ManagedSession::rotate_id), and then sends a
+///   cookie even when the data did not change;
 /// - it deletes the session when the handler called
 ///   [`ManagedSession::destroy`](super::ManagedSession::destroy);
 /// - it appends the resulting `Set-Cookie` header, keeping the handler's own cookies;

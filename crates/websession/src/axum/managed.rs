@@ -15,8 +15,9 @@ use crate::session::Session;
 ///
 /// It dereferences to [`Session`]. The layer loads the session the first time a handler
 /// extracts it. Once the handler has returned, the layer commits the session if it changed
-/// (a consumed flash value counts) or if its cookie verified only with an older secret, and
-/// deletes it if the handler called [`destroy`](Self::destroy). Requests whose handlers
+/// (a consumed flash value counts) or if its cookie verified only with an older secret,
+/// moves it to a new id if the handler called [`rotate_id`](Self::rotate_id), and deletes
+/// it if the handler called [`destroy`](Self::destroy). Requests whose handlers
 /// never extract a `ManagedSession` cost no storage access.
 ///
 /// Take it once per handler: a second extraction while the first is alive fails with
@@ -94,16 +95,87 @@ impl ManagedSession {
     pub fn destroy(&mut self) {
         let old = std::mem::take(&mut self.session);
         let mut state = self.slot.lock();
+        // The destroyed session's id goes away with its record, so a rotation requested
+        // before this call has nothing left to rotate.
+        state.rotate_id = false;
         // After a second destroy, the first session is the one the storage holds a record of.
         if state.destroyed.is_none() {
             state.destroyed = Some(old);
         }
     }
 
+    /// Gives the session a fresh id after the handler returns, keeping its data. Call it at
+    /// login, so that an id planted or read before then (session fixation) is worthless
+    /// after it.
+    ///
+    /// The layer then calls [`SessionStorage::rotate_id`](crate::SessionStorage::rotate_id)
+    /// in place of a commit, with the overrides of [`commit_with`](Self::commit_with) when
+    /// the handler gave any, and sends a `Set-Cookie` even when the data did not change. A
+    /// server-side storage moves the data to a new id and deletes the old record, so the
+    /// old cookie reads as an empty session. The cookie storage has no ids and just
+    /// commits. [`id`](Session::id) returns the old id until the handler has returned.
+    ///
+    /// With [`destroy`](Self::destroy) in the same request, the order matters:
+    ///
+    /// - A destroy after this call wins: the layer deletes the session, and no rotation
+    ///   takes place.
+    /// - A call after a destroy applies to the new, empty session, which has no record and
+    ///   so no id to replace. The layer commits that session when the handler set data in
+    ///   it, as after any destroy, and otherwise sends only the removal cookie.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use axum::{body::Body, http::Request, routing::post, Router};
+    /// use tower::ServiceExt;
+    /// use websession::axum::{ManagedSession, SessionLayer};
+    /// use websession::{Cookie, ServerSessionStorage, SessionStorage};
+    ///
+    /// async fn add_to_cart(mut session: ManagedSession) {
+    ///     session.set("cart", 3);
+    /// }
+    ///
+    /// async fn login(mut session: ManagedSession) {
+    ///     session.rotate_id();
+    ///     session.set("user", "alice");
+    /// }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let cookie = Cookie::builder("__session").secrets(["s3cr3t"]).build()?;
+    /// let storage: Arc<dyn SessionStorage> = Arc::new(ServerSessionStorage::memory(cookie));
+    /// let app = Router::new()
+    ///     .route("/cart", post(add_to_cart))
+    ///     .route("/login", post(login))
+    ///     .layer(SessionLayer::new(storage.clone()));
+    ///
+    /// let response = app.clone().oneshot(Request::post("/cart").body(Body::empty())?).await?;
+    /// let set_cookie = response.headers()["set-cookie"].to_str()?;
+    /// let before = set_cookie.split(';').next().unwrap().to_owned();
+    ///
+    /// let request = Request::post("/login").header("cookie", &before).body(Body::empty())?;
+    /// let response = app.oneshot(request).await?;
+    /// let set_cookie = response.headers()["set-cookie"].to_str()?;
+    /// let after = set_cookie.split(';').next().unwrap().to_owned();
+    /// assert_ne!(after, before);
+    ///
+    /// // The old id has no record left, and the new one contains the cart and the user.
+    /// assert!(storage.get_session(Some(&before)).await?.data().is_empty());
+    /// let mut session = storage.get_session(Some(&after)).await?;
+    /// assert_eq!(session.get("cart"), Some(3.into()));
+    /// assert_eq!(session.get("user"), Some("alice".into()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn rotate_id(&mut self) {
+        self.slot.lock().rotate_id = true;
+    }
+
     /// Commits the session after the handler returns even when it did not change, with
     /// `overrides` replacing cookie attributes for this response, such as a longer
-    /// `Max-Age` for "remember me". A later [`destroy`](Self::destroy) uses the same
-    /// overrides for the removal cookie.
+    /// `Max-Age` for "remember me". A [`rotate_id`](Self::rotate_id) and a
+    /// [`destroy`](Self::destroy) in the same request use the same overrides, the latter for
+    /// the removal cookie.
     ///
     /// # Examples
     ///

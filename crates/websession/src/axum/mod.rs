@@ -11,8 +11,15 @@
 //!   destroys it on request, and marks the response with `Vary: Cookie` and
 //!   `Cache-Control: private`.
 //!
-//! Storage failures become a bare `500 Internal Server Error`, with the error logged through
-//! `tracing`.
+//! At login, call [`ManagedSession::rotate_id`] or [`LoadedSession::rotate_id`]: they move
+//! the session's data to a fresh id, so that an id planted or read before login (session
+//! fixation) is worthless after it.
+//!
+//! When the layer or an extractor fails, for example on a route without [`SessionLayer`] or
+//! with a store that is down, the response is a bare `500 Internal Server Error` with an
+//! empty body. The reason is logged only through [`tracing`](https://docs.rs/tracing), at
+//! error level, so an application should install a `tracing` subscriber (for example
+//! `tracing_subscriber::fmt::init()`) to see why a request failed.
 //!
 //! # Examples
 //!

@@ -132,12 +132,13 @@ enum Saved {
     },
 }
 
-/// Commits or destroys the request's session as the handler left it.
+/// Commits, rotates or destroys the request's session as the handler left it.
 async fn save(slot: &SessionSlot) -> Result<Saved, SessionError> {
     let SlotState {
         session,
         destroyed,
         cookie_options,
+        rotate_id,
     } = slot.take();
     let cookie = slot.storage().cookie().name();
 
@@ -155,27 +156,40 @@ async fn save(slot: &SessionSlot) -> Result<Saved, SessionError> {
     };
     let storage = slot.storage();
     let options = cookie_options.clone().unwrap_or_default();
-    let mut set_cookie = None;
 
     if let Some(mut old) = destroyed {
-        let value = storage.destroy_session(&mut old, &options).await?;
+        let removal = storage.destroy_session(&mut old, &options).await?;
         tracing::debug!(cookie, "session destroyed");
-        set_cookie = Some(SetSessionCookie::new(value)?);
+        // Only data set since the destroy makes the new session worth storing. It has no
+        // record yet, so a rotation requested after the destroy is a plain commit. Its
+        // Set-Cookie replaces the removal cookie, because both name the same cookie.
+        if !session.is_changed() {
+            return sent(removal);
+        }
+        let value = storage.commit_session(&mut session, &options).await?;
+        tracing::debug!(cookie, "new session committed after destroy");
+        return sent(value);
     }
 
-    // After a destroy, only data set since then makes a new session worth storing. Its
-    // Set-Cookie then replaces the removal cookie, because both name the same cookie.
-    let wants_commit = if set_cookie.is_some() {
-        session.is_changed()
-    } else {
-        session.is_changed() || session.needs_resign() || cookie_options.is_some()
-    };
-    if wants_commit {
+    // A rotation sends a cookie even for unchanged data, because the id in it is new.
+    if rotate_id {
+        let value = storage.rotate_id(&mut session, &options).await?;
+        tracing::debug!(cookie, "session id rotated");
+        return sent(value);
+    }
+
+    if session.is_changed() || session.needs_resign() || cookie_options.is_some() {
         let resign_only = !session.is_changed() && session.needs_resign();
         let value = storage.commit_session(&mut session, &options).await?;
         tracing::debug!(cookie, resign_only, "session committed");
-        set_cookie = Some(SetSessionCookie::new(value)?);
+        return sent(value);
     }
+    Ok(Saved::Read { set_cookie: None })
+}
 
-    Ok(Saved::Read { set_cookie })
+/// Wraps the `Set-Cookie` value a storage returned as the outcome of [`save`].
+fn sent(value: String) -> Result<Saved, SessionError> {
+    Ok(Saved::Read {
+        set_cookie: Some(SetSessionCookie::new(value)?),
+    })
 }

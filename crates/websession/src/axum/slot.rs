@@ -23,6 +23,8 @@ pub(crate) struct SlotState {
     pub(crate) destroyed: Option<Session>,
     /// Cookie options the handler asked for; `Some` also forces a commit.
     pub(crate) cookie_options: Option<CookieOptions>,
+    /// Whether the handler requested a fresh session id. A later destroy clears it.
+    pub(crate) rotate_id: bool,
 }
 
 /// Where a request's session is.
