@@ -84,7 +84,18 @@ return 1
 ///   wins: its data replaces the other's, with no merge.
 /// - Redis must run version 2.6 or later, for Lua scripts and `SET` with `EX` and `NX`.
 /// - Data is as safe as the Redis server: use a password and TLS (`rediss://`) when the
-///   connection leaves the machine.
+///   connection leaves the machine. This crate builds `redis` without TLS, so a `rediss://`
+///   URL fails with "can't connect with TLS, the feature is not enabled" until the
+///   application's own `Cargo.toml` turns on one of the TLS features of `redis` 0.27,
+///   `tokio-rustls-comp` or `tokio-native-tls-comp`:
+///
+///   ```toml
+///   redis = { version = "0.27", features = ["tokio-rustls-comp"] }
+///   ```
+///
+///   Cargo unifies features, so that line turns TLS on for the `redis` that this crate
+///   uses too. With `tokio-rustls-comp` alone, `redis` checks the server's certificate
+///   against the operating system's root certificates.
 ///
 /// # Examples
 ///
@@ -113,7 +124,8 @@ pub struct RedisStore {
 
 impl RedisStore {
     /// Connects to the Redis server at `url` (`redis://[:password@]host[:port][/db]`, or
-    /// `rediss://` for TLS when the `redis` crate is built with TLS support).
+    /// `rediss://` for TLS once the application turns on a TLS feature of the `redis`
+    /// crate, as the [type's limits](RedisStore#limits) describe).
     ///
     /// The connection gives up on a command after 5 seconds and on a connection attempt
     /// after 2 seconds. After the connection drops, a command that finds it down starts one
