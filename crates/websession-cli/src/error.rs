@@ -83,6 +83,15 @@ pub enum CliError {
         /// The variable name.
         name: String,
     },
+    /// An environment variable named by `--secret-env` is set to the empty string.
+    #[error(
+        "environment variable {name} (from --secret-env) is empty: set it to one secret, or \
+         several separated by commas"
+    )]
+    SecretEnvEmpty {
+        /// The variable name.
+        name: String,
+    },
     /// A comma-separated list of secrets has an empty entry.
     #[error(
         "environment variable {name} has an empty secret at entry {entry}: remove the extra \

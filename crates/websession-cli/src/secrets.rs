@@ -115,6 +115,12 @@ fn from_env(name: &str) -> Result<Vec<Secret>, CliError> {
         },
     })?;
 
+    if text.is_empty() {
+        return Err(CliError::SecretEnvEmpty {
+            name: name.to_owned(),
+        });
+    }
+
     // Commas separate secrets, so a secret that contains a comma must come from a file.
     let mut secrets = Vec::new();
     for (position, entry) in text.split(',').enumerate() {

@@ -129,6 +129,33 @@ fn empty_entry_in_secret_variable_rejected() {
 }
 
 #[test]
+fn empty_secret_variable_rejected() {
+    let envs = vec![("WS_TEST_SECRETS".to_owned(), String::new())];
+    let arguments = args(&["verify", "--secret-env", "WS_TEST_SECRETS", SIGNED]);
+    let result = run(&arguments, None, &envs);
+    assert_usage_error(
+        &result,
+        &[
+            "environment variable WS_TEST_SECRETS (from --secret-env) is empty",
+            "set it to one secret, or several separated by commas",
+        ],
+    );
+    assert!(!result.stderr.contains("extra comma"), "{}", result.stderr);
+    assert!(!result.stderr.contains("entry"), "{}", result.stderr);
+}
+
+#[test]
+fn leading_empty_entry_counts_from_one() {
+    let envs = vec![("WS_TEST_SECRETS".to_owned(), ",s3cr3t".to_owned())];
+    let arguments = args(&["verify", "--secret-env", "WS_TEST_SECRETS", SIGNED]);
+    let result = run(&arguments, None, &envs);
+    assert_usage_error(
+        &result,
+        &["empty secret at entry 1", "remove the extra comma"],
+    );
+}
+
+#[test]
 fn verify_without_secrets_rejected() {
     let result = run(&args(&["verify", SIGNED]), None, &[]);
     assert_usage_error(

@@ -129,14 +129,20 @@ pub enum SecretError {
     /// The variable is not valid UTF-8.
     #[error("{SECRET_VAR} is not valid UTF-8: use printable text for the secrets")]
     NotUnicode,
+    /// The variable is set to the empty string.
+    #[error(
+        "{SECRET_VAR} is empty: set it to one or more comma-separated secrets, or unset it \
+         to use a random secret"
+    )]
+    Empty,
     /// One of the comma-separated secrets is empty.
     #[error(
-        "{SECRET_VAR} has an empty secret at position {index}: remove the extra comma or \
+        "{SECRET_VAR} has an empty secret at entry {entry}: remove the extra comma or \
          unset the variable to use a random secret"
     )]
     EmptySecret {
-        /// Position of the empty secret, from 0.
-        index: usize,
+        /// Position of the empty secret, from 1.
+        entry: usize,
     },
 }
 
@@ -147,9 +153,12 @@ pub fn secrets_from(value: Option<OsString>) -> Result<Secrets, SecretError> {
         return Ok(Secrets::Generated(random_secret()));
     };
     let value = value.into_string().map_err(|_| SecretError::NotUnicode)?;
+    if value.is_empty() {
+        return Err(SecretError::Empty);
+    }
     let secrets: Vec<String> = value.split(',').map(str::to_owned).collect();
     if let Some(index) = secrets.iter().position(String::is_empty) {
-        return Err(SecretError::EmptySecret { index });
+        return Err(SecretError::EmptySecret { entry: index + 1 });
     }
     Ok(Secrets::FromEnv(secrets))
 }
@@ -215,11 +224,38 @@ mod tests {
     fn empty_secret_rejected() {
         assert_eq!(
             secrets_from(Some("new,,old".into())),
-            Err(SecretError::EmptySecret { index: 1 })
+            Err(SecretError::EmptySecret { entry: 2 })
         );
         assert_eq!(
-            secrets_from(Some("".into())),
-            Err(SecretError::EmptySecret { index: 0 })
+            secrets_from(Some(",new".into())),
+            Err(SecretError::EmptySecret { entry: 1 })
+        );
+        assert_eq!(
+            secrets_from(Some("new,".into())),
+            Err(SecretError::EmptySecret { entry: 2 })
+        );
+    }
+
+    #[test]
+    fn empty_secret_message_counts_from_one() {
+        let message = secrets_from(Some("new,,old".into()))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            message,
+            "SESSION_SECRET has an empty secret at entry 2: remove the extra comma or unset \
+             the variable to use a random secret"
+        );
+    }
+
+    #[test]
+    fn empty_variable_rejected() {
+        let error = secrets_from(Some("".into())).unwrap_err();
+        assert_eq!(error, SecretError::Empty);
+        assert_eq!(
+            error.to_string(),
+            "SESSION_SECRET is empty: set it to one or more comma-separated secrets, or unset \
+             it to use a random secret"
         );
     }
 
