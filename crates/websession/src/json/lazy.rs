@@ -265,7 +265,25 @@ impl Source {
         self.members
             .iter()
             .rev()
-            .find(|member| self.key(member).as_deref() == Some(key))
+            .find(|member| self.key_is(member, key))
+    }
+
+    fn key_is(&self, member: &MemberSpan, key: &str) -> bool {
+        match self.key_literal(member) {
+            (literal, None) => {
+                serde_json::from_str::<String>(literal).is_ok_and(|decoded| decoded == key)
+            }
+            (_, Some(plain)) => plain == key,
+        }
+    }
+
+    /// Returns a member's key literal, quotes included, and the key itself when the literal
+    /// has no escapes.
+    fn key_literal(&self, member: &MemberSpan) -> (&str, Option<&str>) {
+        let literal = &self.text[member.key.clone()];
+        // The span runs from one ASCII quote to the other.
+        let inner = &literal[1..literal.len() - 1];
+        (literal, (!inner.contains('\\')).then_some(inner))
     }
 
     fn get(&self, key: &str) -> Option<Value> {
@@ -274,14 +292,10 @@ impl Source {
     }
 
     /// Decodes a member's key; `None` only if the checked literal is not a string after all.
-    fn key(&self, member: &MemberSpan) -> Option<std::borrow::Cow<'_, str>> {
-        let literal = &self.text[member.key.clone()];
-        // The span runs from one ASCII quote to the other.
-        let inner = &literal[1..literal.len() - 1];
-        if inner.contains('\\') {
-            serde_json::from_str::<String>(literal).ok().map(Into::into)
-        } else {
-            Some(inner.into())
+    fn key(&self, member: &MemberSpan) -> Option<String> {
+        match self.key_literal(member) {
+            (literal, None) => serde_json::from_str(literal).ok(),
+            (_, Some(plain)) => Some(plain.to_owned()),
         }
     }
 
@@ -291,7 +305,7 @@ impl Source {
     fn member_keys(&self) -> Option<IndexMap<String, Member>> {
         let mut members = IndexMap::with_capacity(self.members.len());
         for member in &self.members {
-            let key = self.key(member)?.into_owned();
+            let key = self.key(member)?;
             members.insert(key, Member::Span(Span::new(member.value.clone())));
         }
         Some(members)
