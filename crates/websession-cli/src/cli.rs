@@ -151,8 +151,8 @@ pub struct SignArgs {
     #[arg(long, value_name = "DOMAIN")]
     pub domain: Option<String>,
 
-    /// Max-Age attribute in seconds; zero or a negative number makes the browser to delete
-    /// the cookie. Default: none, a cookie that lasts until the browser closes.
+    /// Max-Age attribute in seconds. Zero or a negative number makes the browser delete the
+    /// cookie. Default: none, so the cookie lasts until the browser closes.
     #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
     pub max_age: Option<i64>,
 
@@ -169,8 +169,8 @@ pub struct SignArgs {
     #[arg(long)]
     pub secure: bool,
 
-    /// SameSite attribute; omit writes none, as solid-start 0.2 does by default. none
-    /// requires --secure.
+    /// SameSite attribute. none writes SameSite=None and requires --secure. omit writes no
+    /// SameSite attribute at all, as solid-start 0.2 does by default.
     #[arg(long, value_enum, default_value_t = SameSiteChoice::Lax, value_name = "POLICY")]
     pub same_site: SameSiteChoice,
 
@@ -182,10 +182,10 @@ pub struct SignArgs {
     #[arg(long)]
     pub partitioned: bool,
 
-    /// Text encoding of the JSON inside the payload: utf8 as Remix and React Router write,
-    /// or latin1 as solid-start 0.2 writes (characters above U+00FF are rejected).
-    #[arg(long, value_enum, default_value_t = Encoding::Utf8)]
-    pub encoding: Encoding,
+    /// Text encoding of the JSON inside the payload: utf8 as Remix and React Router write
+    /// it, or latin1 as solid-start 0.2 writes it.
+    #[arg(long, value_enum, default_value_t = SignEncoding::Utf8)]
+    pub encoding: SignEncoding,
 
     /// Output form: set-cookie, the full Set-Cookie value with attributes, or
     /// cookie, only the name=value pair that a Cookie request header (curl -b) takes.
@@ -234,6 +234,16 @@ pub enum Encoding {
     Latin1,
 }
 
+/// Text encoding of the payload that sign writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SignEncoding {
+    /// UTF-8, as Remix and React Router write it.
+    Utf8,
+    /// Latin-1, one byte a character, as solid-start 0.2 writes it. Data with characters
+    /// above U+00FF is rejected.
+    Latin1,
+}
+
 /// SameSite policy of a signed cookie.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum SameSiteChoice {
@@ -272,6 +282,15 @@ impl From<Encoding> for websession::PayloadEncoding {
         match encoding {
             Encoding::Utf8 => websession::PayloadEncoding::Utf8,
             Encoding::Latin1 => websession::PayloadEncoding::Latin1,
+        }
+    }
+}
+
+impl From<SignEncoding> for websession::PayloadEncoding {
+    fn from(encoding: SignEncoding) -> Self {
+        match encoding {
+            SignEncoding::Utf8 => websession::PayloadEncoding::Utf8,
+            SignEncoding::Latin1 => websession::PayloadEncoding::Latin1,
         }
     }
 }

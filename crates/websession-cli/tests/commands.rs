@@ -405,3 +405,27 @@ fn help_explains_options_with_units() {
         }
     }
 }
+
+#[test]
+fn sign_help_describes_writing() {
+    let result = run(&args(&["sign", "--help"]), None, &[]);
+    assert_eq!(result.status, 0, "{result:?}");
+    let help = &result.stdout;
+
+    let phrases = [
+        "Zero or a negative number makes the browser delete the cookie",
+        "none writes SameSite=None and requires --secure",
+        "omit writes no SameSite attribute at all",
+        "utf8:   UTF-8, as Remix and React Router write it",
+        "latin1: Latin-1, one byte a character, as solid-start 0.2 writes it",
+    ];
+    for phrase in phrases {
+        assert!(
+            help.contains(phrase),
+            "sign --help lacks {phrase:?}:\n{help}"
+        );
+    }
+    assert!(!help.contains("browser to delete"), "{help}");
+    assert!(!help.contains("omit writes none"), "{help}");
+    assert!(!help.contains("when reading"), "{help}");
+}
