@@ -87,9 +87,9 @@ async fn login(mut session: ManagedSession, Form(form): Form<LoginForm>) -> Resp
         return (StatusCode::UNPROCESSABLE_ENTITY, Html(page)).into_response();
     }
 
-    // A fresh session on login, so a session id planted in the browser before login
-    // (session fixation) does not become a signed-in one.
-    session.destroy();
+    // A fresh id on login, so a session id planted in the browser before login (session
+    // fixation) does not become a signed-in one. The data from before login stays.
+    session.rotate_id();
     session.set(USER, user);
     session.flash(NOTICE, format!("Welcome, {user}! You are signed in."));
     tracing::debug!("user signed in");
@@ -143,7 +143,7 @@ mod tests {
     use axum::http::{Request, Response};
     use serde_json::json;
     use tower::ServiceExt;
-    use websession::{Cookie, CookieOptions, CookieSessionStorage};
+    use websession::{Cookie, CookieOptions, CookieSessionStorage, ServerSessionStorage};
 
     use super::*;
 
@@ -226,6 +226,90 @@ mod tests {
         assert_eq!(
             parsed,
             Some(json!({"user": "ada", "__flash_notice__": "Welcome, ada! You are signed in."}))
+        );
+    }
+
+    fn login_request(user: &str, cookie: Option<&str>) -> Request<Body> {
+        let mut request =
+            Request::post("/login").header("content-type", "application/x-www-form-urlencoded");
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", cookie);
+        }
+        request.body(Body::from(format!("user={user}"))).unwrap()
+    }
+
+    /// Returns the `Cookie` request header for the response's single `Set-Cookie`.
+    fn next_cookie(response: &Response<Body>) -> String {
+        let values: Vec<_> = response.headers().get_all("set-cookie").iter().collect();
+        assert_eq!(values.len(), 1, "{values:?}");
+        let set_cookie = values[0].to_str().unwrap();
+        set_cookie.split(';').next().unwrap().to_owned()
+    }
+
+    #[tokio::test]
+    async fn login_keeps_shared_data() {
+        let before_login = shared_cookie(json!({"cart": ["book"], "visits": 41}));
+        let response = send(login_request("ada", Some(&before_login))).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+
+        let parsed = cookie().parse(Some(&next_cookie(&response)));
+        assert_eq!(
+            parsed,
+            Some(json!({
+                "cart": ["book"],
+                "visits": 41,
+                "user": "ada",
+                "__flash_notice__": "Welcome, ada! You are signed in."
+            }))
+        );
+    }
+
+    #[tokio::test]
+    async fn memory_store_login_changes_id() {
+        let storage: Arc<dyn SessionStorage> = Arc::new(ServerSessionStorage::memory(cookie()));
+        let app = app(storage.clone(), "memory");
+        let id_in = |cookie: &str| match storage.cookie().parse(Some(cookie)) {
+            Some(Value::String(id)) => id,
+            other => panic!("no session id in {cookie:?}: {other:?}"),
+        };
+
+        let response = app
+            .clone()
+            .oneshot(login_request("ada", None))
+            .await
+            .unwrap();
+        let first = next_cookie(&response);
+        let home = Request::get("/")
+            .header("cookie", &first)
+            .body(Body::empty());
+        let response = app.clone().oneshot(home.unwrap()).await.unwrap();
+        assert_eq!(next_cookie(&response), first, "same id while signed in");
+        assert!(body_text(response)
+            .await
+            .contains("<span id=\"visits\">1</span>"));
+
+        let response = app
+            .clone()
+            .oneshot(login_request("grace", Some(&first)))
+            .await
+            .unwrap();
+        let second = next_cookie(&response);
+        assert_ne!(id_in(&second), id_in(&first));
+
+        let home = Request::get("/")
+            .header("cookie", &first)
+            .body(Body::empty());
+        let page = body_text(app.clone().oneshot(home.unwrap()).await.unwrap()).await;
+        assert!(page.contains("id=\"signed-out\""), "old id is gone: {page}");
+
+        let home = Request::get("/")
+            .header("cookie", &second)
+            .body(Body::empty());
+        let page = body_text(app.oneshot(home.unwrap()).await.unwrap()).await;
+        assert!(page.contains("Hello, grace!"), "{page}");
+        assert!(
+            page.contains("<span id=\"visits\">2</span>"),
+            "count kept: {page}"
         );
     }
 
