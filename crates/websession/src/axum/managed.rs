@@ -113,7 +113,7 @@ impl ManagedSession {
     /// the handler gave any, and sends a `Set-Cookie` even when the data did not change. A
     /// server-side storage moves the data to a new id and deletes the old record, so the
     /// old cookie reads as an empty session. The cookie storage has no ids and just
-    /// commits. [`id`](Session::id) returns the old id until the handler has returned.
+    /// commits. During the handler, [`id`](Session::id) still returns the old id.
     ///
     /// With [`destroy`](Self::destroy) in the same request, the order matters:
     ///
