@@ -90,6 +90,11 @@ async fn login(mut session: ManagedSession, Form(form): Form<LoginForm>) -> Resp
     // A fresh id on login, so a session id planted in the browser before login (session
     // fixation) does not become a signed-in one. The data from before login stays.
     session.rotate_id();
+    // The visit count belongs to the user who was signed in, so another user starts again.
+    let previous = session.get_as::<String>(USER).ok().flatten();
+    if previous.is_some_and(|previous| previous != user) {
+        session.unset(VISITS);
+    }
     session.set(USER, user);
     session.flash(NOTICE, format!("Welcome, {user}! You are signed in."));
     tracing::debug!("user signed in");
@@ -265,6 +270,21 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn login_as_another_user_drops_visits() {
+        let bob = shared_cookie(json!({"cart": ["book"], "user": "bob", "visits": 5}));
+        let response = send(login_request("ada", Some(&bob))).await;
+        let parsed = cookie().parse(Some(&next_cookie(&response))).unwrap();
+        assert_eq!(parsed["user"], json!("ada"));
+        assert_eq!(parsed["cart"], json!(["book"]));
+        assert_eq!(parsed.get("visits"), None);
+
+        let ada = shared_cookie(json!({"user": "ada", "visits": 5}));
+        let response = send(login_request("ada", Some(&ada))).await;
+        let parsed = cookie().parse(Some(&next_cookie(&response))).unwrap();
+        assert_eq!(parsed["visits"], json!(5));
+    }
+
+    #[tokio::test]
     async fn memory_store_login_changes_id() {
         let storage: Arc<dyn SessionStorage> = Arc::new(ServerSessionStorage::memory(cookie()));
         let app = app(storage.clone(), "memory");
@@ -290,7 +310,7 @@ mod tests {
 
         let response = app
             .clone()
-            .oneshot(login_request("grace", Some(&first)))
+            .oneshot(login_request("ada", Some(&first)))
             .await
             .unwrap();
         let second = next_cookie(&response);
@@ -306,7 +326,7 @@ mod tests {
             .header("cookie", &second)
             .body(Body::empty());
         let page = body_text(app.oneshot(home.unwrap()).await.unwrap()).await;
-        assert!(page.contains("Hello, grace!"), "{page}");
+        assert!(page.contains("Hello, ada!"), "{page}");
         assert!(
             page.contains("<span id=\"visits\">2</span>"),
             "count kept: {page}"

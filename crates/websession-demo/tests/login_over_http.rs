@@ -64,13 +64,13 @@ fn login_keeps_data_from_before() {
     );
     demo.send("GET", "/", Some(&first), None);
 
-    let login = demo.send("POST", "/login", Some(&first), Some("user=grace"));
+    let login = demo.send("POST", "/login", Some(&first), Some("user=ada"));
     assert_eq!(login.status, 303);
     let second = login.next_cookie();
     assert_ne!(second, first);
 
     let home = demo.send("GET", "/", Some(&second), None);
-    assert!(home.body.contains("Hello, grace!"), "{}", home.body);
+    assert!(home.body.contains("Hello, ada!"), "{}", home.body);
     assert!(
         home.body.contains("<span id=\"visits\">3</span>"),
         "the count from before the login goes on: {}",
