@@ -9,9 +9,24 @@ use websession::{ConfigError, SerializeError};
 /// An error that stops a command: bad input, a missing file or variable, invalid options.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
-    /// Nothing to read: no argument and no data on standard input.
+    /// Nothing to read: no argument, and standard input is a terminal.
     #[error("no {input_name} given: pass it as an argument, or pipe it on standard input")]
     NoInput {
+        /// Name of the expected input, such as "cookie".
+        input_name: &'static str,
+    },
+    /// The argument is empty or only whitespace.
+    #[error(
+        "the {input_name} argument is empty: pass the {input_name} itself, or - to read it \
+         from standard input"
+    )]
+    EmptyArgument {
+        /// Name of the expected input, such as "cookie".
+        input_name: &'static str,
+    },
+    /// Standard input is empty or only whitespace.
+    #[error("standard input is empty: pipe the {input_name} into it, or pass it as an argument")]
+    EmptyStdin {
         /// Name of the expected input, such as "cookie".
         input_name: &'static str,
     },

@@ -69,16 +69,17 @@ pub struct FoundCookie {
 ///
 /// # Errors
 ///
-/// [`CliError::NoInput`] when nothing is given (or standard input is a terminal), and the
-/// read errors of standard input.
+/// [`CliError::NoInput`] when there is no argument and standard input is a terminal,
+/// [`CliError::EmptyArgument`] or [`CliError::EmptyStdin`] when the text is empty or only
+/// whitespace, and the read errors of standard input.
 pub fn read_argument(argument: Option<&str>, input_name: &'static str) -> Result<String, CliError> {
-    let text = match argument {
-        Some(text) if text != "-" => text.to_owned(),
-        _ => read_stdin(input_name)?,
+    let (text, empty_error) = match argument {
+        Some(text) if text != "-" => (text.to_owned(), CliError::EmptyArgument { input_name }),
+        _ => (read_stdin(input_name)?, CliError::EmptyStdin { input_name }),
     };
     let text = text.trim();
     if text.is_empty() {
-        return Err(CliError::NoInput { input_name });
+        return Err(empty_error);
     }
     Ok(text.to_owned())
 }

@@ -1,6 +1,7 @@
 //! The `decode` and `verify` commands: human and JSON renderings of a [`Report`].
 
 use serde_json::json;
+use websession::json::MAX_DEPTH;
 
 use crate::input::Source;
 use crate::output::{paint, printable, BAD, CAUTION, GOOD, LABEL};
@@ -16,7 +17,11 @@ pub fn decode_text(report: &Report, as_json: bool) -> String {
     }
 
     let mut out = String::new();
-    let name = report.found.name.as_deref().unwrap_or("(not given)");
+    let name = match report.found.name.as_deref() {
+        None => "(not given)",
+        Some("") => "(none: no cookie name could be read before the first '=')",
+        Some(name) => name,
+    };
     push_line(&mut out, "cookie", &printable(name));
     push_line(&mut out, "source", source_text(report.found.source));
     if report.found.source == Source::SetCookie {
@@ -53,10 +58,17 @@ pub fn decode_text(report: &Report, as_json: bool) -> String {
             out.push_str(&printable(&pretty));
             out.push('\n');
         }
-        None if report.is_verified() => out.push_str(
-            "the payload is not base64 of JSON text, so a server reads it as an empty object\n",
-        ),
-        None => out.push_str("the payload is not base64 of JSON text\n"),
+        None => {
+            out.push_str(&undecoded_text(report));
+            out.push('\n');
+        }
+    }
+    if report.is_session_id() {
+        push_line(
+            &mut out,
+            "kind",
+            "session id: the session data lives in a server-side store, not in the cookie",
+        );
     }
 
     let flash = report.flash_names();
@@ -86,7 +98,8 @@ pub fn verify_text(report: &Report, as_json: bool) -> String {
         return format!("{}\n", printable(&summary.to_string()));
     }
 
-    let cookie = match &report.found.name {
+    let cookie = match report.found.name.as_deref() {
+        Some("") => "the cookie without a name".to_owned(),
         Some(name) => format!("cookie {name:?}"),
         None => "the cookie value".to_owned(),
     };
@@ -99,9 +112,9 @@ pub fn verify_text(report: &Report, as_json: bool) -> String {
             secret_role(*number),
         ),
         Status::Invalid => format!(
-            "{} {cookie} does not verify with any of the {} given",
+            "{} {cookie} does not verify with {}",
             paint(BAD, "not valid:"),
-            secrets_phrase(report.secret_count),
+            any_of_secrets(report.secret_count),
         ),
         Status::Unsigned => format!("{} {cookie} is unsigned", paint(BAD, "not valid:")),
         Status::Empty => format!("{} {cookie} is empty", paint(BAD, "not valid:")),
@@ -139,8 +152,8 @@ fn signature_text(report: &Report) -> String {
         Status::Unsigned => paint(
             BAD,
             &format!(
-                "none: the cookie is unsigned, so it is not valid with the {} given",
-                secrets_phrase(count)
+                "none: the cookie is unsigned, so it is not valid with {}",
+                secrets_given(count)
             ),
         ),
         Status::Unchecked => paint(
@@ -154,10 +167,7 @@ fn signature_text(report: &Report) -> String {
                 secret_role(*number)
             ),
         ),
-        Status::Invalid => paint(
-            BAD,
-            &format!("not valid with any of the {} given", secrets_phrase(count)),
-        ),
+        Status::Invalid => paint(BAD, &format!("not valid with {}", any_of_secrets(count))),
     }
 }
 
@@ -188,10 +198,97 @@ fn secret_role(number: usize) -> &'static str {
     }
 }
 
-fn secrets_phrase(count: usize) -> String {
-    if count == 1 {
-        "1 secret".to_owned()
+/// Returns the text printed in place of the data when the payload has none that websession
+/// reads.
+fn undecoded_text(report: &Report) -> String {
+    // The JavaScript libraries also read a payload that is not base64 of JSON as an empty
+    // object, but JSON.parse has its own nesting limit, which may differ from websession's.
+    let (reason, reader) = match report.too_deep_levels {
+        Some(levels) => (
+            format!(
+                "the payload is base64 of JSON text nested {levels} levels deep, more than the \
+                 {MAX_DEPTH} levels of arrays and objects that websession reads"
+            ),
+            "a websession server",
+        ),
+        None => (
+            "the payload is not base64 of JSON text".to_owned(),
+            "a server",
+        ),
+    };
+    if report.is_verified() {
+        format!("{reason}, so {reader} reads it as an empty object")
     } else {
-        format!("{count} secrets")
+        reason
+    }
+}
+
+/// Returns "the secret given" or "the 3 secrets given".
+fn secrets_given(count: usize) -> String {
+    if count == 1 {
+        "the secret given".to_owned()
+    } else {
+        format!("the {count} secrets given")
+    }
+}
+
+/// Returns "the secret given" or "any of the 3 secrets given".
+fn any_of_secrets(count: usize) -> String {
+    if count == 1 {
+        "the secret given".to_owned()
+    } else {
+        format!("any of the {count} secrets given")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::FoundCookie;
+
+    fn report(status: Status, too_deep_levels: Option<usize>) -> Report {
+        Report {
+            found: FoundCookie {
+                source: Source::CookieHeader,
+                name: Some("s".to_owned()),
+                raw_value: String::new(),
+                attributes: Vec::new(),
+            },
+            value: String::new(),
+            status,
+            secret_count: 1,
+            data: None,
+            too_deep_levels,
+        }
+    }
+
+    #[test]
+    fn verified_too_deep_read_as_empty() {
+        let verified = Status::Verified {
+            number: 1,
+            origin: "test".to_owned(),
+        };
+        assert_eq!(
+            undecoded_text(&report(verified.clone(), Some(200))),
+            "the payload is base64 of JSON text nested 200 levels deep, more than the 127 \
+             levels of arrays and objects that websession reads, so a websession server reads \
+             it as an empty object"
+        );
+        assert_eq!(
+            undecoded_text(&report(verified, None)),
+            "the payload is not base64 of JSON text, so a server reads it as an empty object"
+        );
+        assert_eq!(
+            undecoded_text(&report(Status::Invalid, None)),
+            "the payload is not base64 of JSON text"
+        );
+    }
+
+    #[test]
+    fn secret_phrases_singular_and_plural() {
+        assert_eq!(secrets_given(1), "the secret given");
+        assert_eq!(secrets_given(3), "the 3 secrets given");
+        assert_eq!(any_of_secrets(1), "the secret given");
+        assert_eq!(any_of_secrets(2), "any of the 2 secrets given");
     }
 }

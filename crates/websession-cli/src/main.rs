@@ -9,6 +9,7 @@ mod cli;
 mod error;
 mod input;
 mod inspect;
+mod nesting;
 mod output;
 mod report;
 mod secrets;

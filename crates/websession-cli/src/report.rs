@@ -1,10 +1,12 @@
 //! The report of `decode` and `verify`: the data a cookie carries and its signature status.
 
 use serde_json::{json, Value};
-use websession::{inspect_value, Cookie, PayloadEncoding, Signature};
+use websession::json::MAX_DEPTH;
+use websession::{inspect_value, is_valid_session_id, Cookie, PayloadEncoding, Signature};
 
 use crate::error::{shorten, CliError};
 use crate::input::{Attribute, FoundCookie, Source};
+use crate::nesting::payload_depth;
 use crate::secrets::Secret;
 
 /// Name of the cookie built to verify values; the HMAC covers only the value, so any valid
@@ -57,6 +59,9 @@ pub struct Report {
     pub secret_count: usize,
     /// The payload decoded from base64 of JSON, or `None` when it is not that.
     pub data: Option<Value>,
+    /// Nesting depth of the payload's JSON when it is valid but deeper than [`MAX_DEPTH`]
+    /// levels, so websession does not read it; `None` otherwise.
+    pub too_deep_levels: Option<usize>,
 }
 
 impl Report {
@@ -96,18 +101,29 @@ impl Report {
                 None => Status::Invalid,
             }
         };
+        let too_deep_levels = match inspected.data {
+            Some(_) => None,
+            None => payload_depth(&inspected.payload).filter(|&depth| depth > MAX_DEPTH),
+        };
         Ok(Self {
             found,
             value: inspected.text,
             status,
             secret_count: secrets.len(),
             data: inspected.data,
+            too_deep_levels,
         })
     }
 
     /// Returns `true` when one of the secrets verifies the value.
     pub fn is_verified(&self) -> bool {
         matches!(self.status, Status::Verified { .. })
+    }
+
+    /// Returns `true` when the data is a session id, which a storage that keeps the
+    /// session data in a server-side store puts in the cookie in place of the data.
+    pub fn is_session_id(&self) -> bool {
+        matches!(&self.data, Some(Value::String(id)) if is_valid_session_id(id))
     }
 
     /// Returns the names of the flash entries in the data (keys `__flash_<name>__`).
@@ -137,6 +153,8 @@ impl Report {
             "secrets_given": self.secret_count,
             "data_decoded": self.data.is_some(),
             "data": self.data,
+            "data_too_deep": self.too_deep_levels.is_some(),
+            "session_id": self.is_session_id(),
             "flash": self.flash_names(),
         });
         if self.found.source == Source::SetCookie {

@@ -183,10 +183,35 @@ fn several_cookies_without_name_rejected() {
 #[test]
 fn empty_input_rejected() {
     let result = run(&args(&["decode"]), Some("  \n"), &[]);
-    assert_usage_error(&result, &["no cookie given", "standard input"]);
+    assert_usage_error(
+        &result,
+        &["standard input is empty: pipe the cookie into it, or pass it as an argument"],
+    );
 
     let result = run(&args(&["sign", "-"]), Some(""), &[]);
-    assert_usage_error(&result, &["no JSON data given"]);
+    assert_usage_error(
+        &result,
+        &["standard input is empty: pipe the JSON data into it"],
+    );
+}
+
+#[test]
+fn empty_argument_rejected() {
+    for argument in ["", "  "] {
+        let arguments = args(&["verify", "--secret-env", "WS_TEST_SECRETS", argument]);
+        let result = run(&arguments, None, &secret_env());
+        assert_usage_error(
+            &result,
+            &[
+                "the cookie argument is empty: pass the cookie itself, or - to read it from \
+               standard input",
+            ],
+        );
+        assert!(!result.stderr.contains("no cookie given"), "{result:?}");
+    }
+
+    let result = run(&args(&["sign", ""]), None, &[]);
+    assert_usage_error(&result, &["the JSON data argument is empty"]);
 }
 
 #[test]

@@ -48,6 +48,8 @@ fn decode_set_cookie_lists_attributes() {
             "secrets_given": 1,
             "data_decoded": true,
             "data": {"user": "alice"},
+            "data_too_deep": false,
+            "session_id": false,
             "flash": [],
             "attributes": [
                 {"name": "Max-Age", "value": "3600"},
@@ -99,7 +101,14 @@ fn verify_wrong_secret_exits_one() {
     assert_eq!(result.status, 1, "{result:?}");
     assert_eq!(
         result.stdout,
-        "not valid: cookie \"__session\" does not verify with any of the 1 secret given\n"
+        "not valid: cookie \"__session\" does not verify with the secret given\n"
+    );
+
+    let result = run(&arguments, None, &env("KEYS", "wrong,other,third"));
+    assert_eq!(result.status, 1, "{result:?}");
+    assert_eq!(
+        result.stdout,
+        "not valid: cookie \"__session\" does not verify with any of the 3 secrets given\n"
     );
 
     let arguments = args(&["verify", "--json", "--secret-env", "KEYS", SIGNED]);
@@ -107,6 +116,192 @@ fn verify_wrong_secret_exits_one() {
     assert_eq!(result.status, 1, "{result:?}");
     assert_eq!(result.json()["status"], "invalid");
     assert_eq!(result.json()["verified"], false);
+}
+
+#[test]
+fn decode_signature_line_counts_secrets() {
+    let cases = [
+        (
+            SIGNED,
+            "wrong",
+            "signature   not valid with the secret given\n",
+        ),
+        (
+            SIGNED,
+            "wrong,other",
+            "signature   not valid with any of the 2 secrets given\n",
+        ),
+        (
+            "s=eyJ1c2VyIjoiYWxpY2UifQ%3D%3D",
+            "s3cr3t",
+            "signature   none: the cookie is unsigned, so it is not valid with the secret given\n",
+        ),
+        (
+            "s=eyJ1c2VyIjoiYWxpY2UifQ%3D%3D",
+            "s3cr3t,old",
+            "signature   none: the cookie is unsigned, so it is not valid with the 2 secrets \
+             given\n",
+        ),
+    ];
+    for (cookie, secrets, expected) in cases {
+        let arguments = args(&["decode", "--secret-env", "KEYS", cookie]);
+        let result = run(&arguments, None, &env("KEYS", secrets));
+        assert_eq!(result.status, 0, "{result:?}");
+        assert!(
+            result.stdout.contains(expected),
+            "{secrets}: missing {expected:?} in {result:?}"
+        );
+    }
+}
+
+#[test]
+fn session_id_cookie_labelled() {
+    let signed = run(
+        &args(&[
+            "sign",
+            "--secret-env",
+            "KEYS",
+            "--as",
+            "cookie",
+            "\"4obCRArV_xH2kq9Lz1mW7g\"",
+        ]),
+        None,
+        &env("KEYS", "s3cr3t"),
+    );
+    assert_eq!(signed.status, 0, "{signed:?}");
+    let pair = signed.stdout.trim_end();
+
+    let decoded = run(
+        &args(&["decode", "--secret-env", "KEYS", pair]),
+        None,
+        &env("KEYS", "s3cr3t"),
+    );
+    assert_eq!(decoded.status, 0, "{decoded:?}");
+    assert!(
+        decoded.stdout.ends_with(
+            "data        verified\n\
+             \"4obCRArV_xH2kq9Lz1mW7g\"\n\
+             kind        session id: the session data lives in a server-side store, not in the \
+             cookie\n"
+        ),
+        "{decoded:?}"
+    );
+
+    let json = run(&args(&["decode", "--json", pair]), None, &[]);
+    assert_eq!(json.json()["session_id"], true, "{json:?}");
+    assert_eq!(json.json()["data"], "4obCRArV_xH2kq9Lz1mW7g", "{json:?}");
+
+    // A string that no session store would use as an id is shown as plain data.
+    let text = run(
+        &args(&["sign", "--as", "cookie", "\"two words\""]),
+        None,
+        &[],
+    );
+    let decoded = run(&args(&["decode", text.stdout.trim_end()]), None, &[]);
+    assert!(!decoded.stdout.contains("session id"), "{decoded:?}");
+}
+
+/// Returns a `Cookie` pair named `s` whose payload is base64 of `json`, unsigned.
+fn unsigned_pair(json: &str) -> String {
+    use base64::Engine as _;
+
+    format!(
+        "s={}",
+        base64::engine::general_purpose::STANDARD.encode(json)
+    )
+}
+
+#[test]
+fn deep_payload_reported_as_too_deep() {
+    let levels = 100_000;
+    let deep = unsigned_pair(&format!("{}{}", "[".repeat(levels), "]".repeat(levels)));
+
+    // The pair is longer than one command-line argument may be, so it goes on standard input.
+    let result = run(&args(&["decode"]), Some(&deep), &[]);
+    assert_eq!(result.status, 0, "{result:?}");
+    assert!(
+        result.stdout.ends_with(
+            "the payload is base64 of JSON text nested 100000 levels deep, more than the 127 \
+             levels of arrays and objects that websession reads\n"
+        ),
+        "{}",
+        result.stdout
+    );
+    assert!(!result.stdout.contains("not base64"), "{}", result.stdout);
+
+    let result = run(&args(&["decode", "--json"]), Some(&deep), &[]);
+    assert_eq!(result.json()["data_decoded"], false);
+    assert_eq!(result.json()["data_too_deep"], true);
+}
+
+#[test]
+fn nesting_limit_is_max_depth() {
+    let nested = |levels: usize| format!("{}{}", "[".repeat(levels), "]".repeat(levels));
+    let limit = websession::json::MAX_DEPTH;
+
+    // Human output, because the JSON report of this data nests one level deeper than
+    // serde_json reads by default.
+    let at_limit = run(
+        &args(&["decode", &unsigned_pair(&nested(limit))]),
+        None,
+        &[],
+    );
+    assert_eq!(at_limit.status, 0, "{at_limit:?}");
+    assert!(at_limit.stdout.contains("[]"), "{at_limit:?}");
+    assert!(!at_limit.stdout.contains("levels deep"), "{at_limit:?}");
+    assert!(!at_limit.stdout.contains("not base64"), "{at_limit:?}");
+
+    let over = run(
+        &args(&["decode", &unsigned_pair(&nested(limit + 1))]),
+        None,
+        &[],
+    );
+    assert!(
+        over.stdout.contains(&format!(
+            "nested {} levels deep, more than the {limit} levels",
+            limit + 1
+        )),
+        "{over:?}"
+    );
+}
+
+#[test]
+fn invalid_deep_payload_is_not_json() {
+    // Deep but unbalanced, so not JSON at all.
+    let levels = 500;
+    let broken = unsigned_pair(&format!("{}{}", "[".repeat(levels), "]".repeat(levels - 1)));
+    let result = run(&args(&["decode", &broken]), None, &[]);
+    assert_eq!(result.status, 0, "{result:?}");
+    assert!(
+        result
+            .stdout
+            .ends_with("the payload is not base64 of JSON text\n"),
+        "{}",
+        result.stdout
+    );
+    assert!(!result.stdout.contains("levels deep"), "{}", result.stdout);
+}
+
+#[test]
+fn nameless_cookie_says_so() {
+    let result = run(&args(&["decode", "%%%;;==\""]), None, &[]);
+    assert_eq!(result.status, 0, "{result:?}");
+    let first_line = result.stdout.lines().next().unwrap();
+    assert_eq!(
+        first_line,
+        "cookie      (none: no cookie name could be read before the first '=')"
+    );
+
+    let result = run(
+        &args(&["verify", "--secret-env", "KEYS", "%%%;;==\""]),
+        None,
+        &env("KEYS", "s3cr3t"),
+    );
+    assert_eq!(result.status, 1, "{result:?}");
+    assert_eq!(
+        result.stdout,
+        "not valid: the cookie without a name is unsigned\n"
+    );
 }
 
 #[test]
