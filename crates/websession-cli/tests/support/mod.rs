@@ -57,14 +57,27 @@ pub fn args(items: &[&str]) -> Vec<String> {
 
 /// Directory of the vectors recorded from the JavaScript libraries.
 pub fn vectors_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors")
+    // The directory that contains the repository, resolved so that messages show a plain path
+    // even when `shared/vectors` is missing.
+    let beside_repository = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..");
+    beside_repository
+        .canonicalize()
+        .unwrap_or(beside_repository)
+        .join("shared/vectors")
 }
 
 /// Loads every `*.json` vector file, sorted by name, as (file stem, vectors).
 pub fn load_vector_files() -> Vec<(String, Vec<Value>)> {
     let dir = vectors_dir();
-    let entries = std::fs::read_dir(&dir)
-        .unwrap_or_else(|error| panic!("cannot read vector directory {}: {error}", dir.display()));
+    let entries = std::fs::read_dir(&dir).unwrap_or_else(|error| {
+        panic!(
+            "cannot read the vector directory {}: {error}. It holds the cases recorded by \
+             running the JavaScript session libraries, and these tests expect it as \
+             shared/vectors beside the repository's top directory; put a copy or a link there. \
+             No environment variable points these tests at another copy.",
+            dir.display()
+        )
+    });
     let mut paths: Vec<PathBuf> = entries
         .map(|entry| entry.expect("directory entry").path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "json"))

@@ -18,21 +18,40 @@ use websession::{
 
 /// Directory of the vectors produced by running the JavaScript libraries.
 pub fn shared_vectors_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors");
-    dir.canonicalize().unwrap_or(dir)
+    // The directory that contains the repository, resolved so that messages show a plain path
+    // even when `shared/vectors` is missing.
+    let beside_repository = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..");
+    beside_repository
+        .canonicalize()
+        .unwrap_or(beside_repository)
+        .join("shared/vectors")
 }
 
 /// Loads every `*.json` vector file (a JSON array of vectors) from the shared directory and
 /// from `INTEROP_VECTORS_DIR` when that variable is set.
 pub fn load_vector_files() -> Vec<(PathBuf, Vec<Value>)> {
-    let mut dirs = vec![shared_vectors_dir()];
+    let mut dirs = vec![(shared_vectors_dir(), false)];
     if let Some(extra) = std::env::var_os("INTEROP_VECTORS_DIR") {
-        dirs.push(PathBuf::from(extra));
+        dirs.push((PathBuf::from(extra), true));
     }
     let mut files = Vec::new();
-    for dir in dirs {
+    for (dir, from_variable) in dirs {
         let entries = std::fs::read_dir(&dir).unwrap_or_else(|error| {
-            panic!("cannot read vector directory {}: {error}", dir.display())
+            if from_variable {
+                panic!(
+                    "cannot read the vector directory {} named by INTEROP_VECTORS_DIR: {error}; \
+                     set the variable to a directory of *.json vector files, or unset it",
+                    dir.display()
+                )
+            }
+            panic!(
+                "cannot read the vector directory {}: {error}. It holds the cases recorded by \
+                 running the JavaScript session libraries, and these tests expect it as \
+                 shared/vectors beside the repository's top directory; put a copy or a link \
+                 there. INTEROP_VECTORS_DIR adds a further directory of vectors but does not \
+                 replace this one.",
+                dir.display()
+            )
         });
         let mut paths: Vec<PathBuf> = entries
             .map(|entry| entry.expect("directory entry").path())
