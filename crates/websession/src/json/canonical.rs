@@ -3,24 +3,24 @@
 //! A session read from a cookie and then changed writes the values it did not change. When
 //! such a value's text is already in the form [`super::stringify()`] gives, the text is copied
 //! instead of parsed and written again. The test is conservative: it accepts only texts whose
-//! every part has one written form, and it may refuse some texts that would come back the
-//! same, which then take the slower way.
+//! every part has one written form, and it may reject some texts that would come back the
+//! same, which then take the slower path.
 
 use serde_json::Value;
 
 use super::number::write_number;
 use super::parse;
 
-/// Objects with more keys than this are not searched for repeated keys, and are refused.
+/// Objects with more keys than this are not searched for repeated keys, and are rejected.
 const MAX_CHECKED_KEYS: usize = 32;
 
-/// Integers of up to 15 digits are below 2⁵³, so a double holds them exactly and
-/// `JSON.stringify` writes them with the same digits; other numbers are written to compare.
+/// Integers of up to 15 digits are below 2⁵³, so a double represents them exactly and
+/// `JSON.stringify` writes them with the same digits. Other numbers are written to compare.
 const MAX_INTEGER_DIGITS: usize = 15;
 
 /// Returns `true` only when stringifying the value of `text` gives `text` again. `text` must
-/// be JSON that the parser accepts; for other text the answer means nothing, but the function
-/// still returns.
+/// be JSON that the parser accepts. For other text the result is meaningless, but the
+/// function still returns.
 ///
 /// Accepted: no whitespace, around the value or inside it; strings whose escapes are the short
 /// forms `\"`, `\\`, `\b`, `\f`, `\n`, `\r`, `\t` (no `\u` or `\/`); numbers in the form
@@ -77,7 +77,7 @@ pub(crate) fn stringifies_to_itself(text: &str) -> bool {
 }
 
 /// Returns the position after the string literal starting at `start`, or `None` when it
-/// holds an escape that is not the one way `JSON.stringify` writes its character.
+/// contains an escape other than the one `JSON.stringify` writes for its character.
 fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
     let mut position = start + 1;
     loop {
@@ -92,8 +92,8 @@ fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
     }
 }
 
-/// Records `literal` as a key of the innermost object; `false` when it is repeated, starts
-/// with a digit, or the object has too many keys to search.
+/// Records `literal` as a key of the innermost object. Returns `false` when the key is
+/// repeated or starts with a digit, or when the object has too many keys to search.
 fn add_key<'a>(container: Option<&mut Option<Vec<&'a [u8]>>>, literal: &'a [u8]) -> bool {
     let Some(Some(keys)) = container else {
         return false;
@@ -120,7 +120,7 @@ fn number_end(bytes: &[u8], start: usize) -> usize {
 fn number_is_canonical(token: &[u8], scratch: &mut String) -> bool {
     let digits = token.strip_prefix(b"-").unwrap_or(token);
     match digits {
-        // Short integers need no writing: a double holds them exactly.
+        // Short integers need no writing, because a double represents them exactly.
         [b'0'] if token.len() == 1 => return true,
         [b'1'..=b'9', rest @ ..]
             if rest.len() < MAX_INTEGER_DIGITS && rest.iter().all(u8::is_ascii_digit) =>
@@ -166,7 +166,7 @@ mod tests {
     }
 
     #[test]
-    fn refuses_text_stringify_would_change() {
+    fn rejects_text_stringify_would_change() {
         for text in [
             "[1, 2]",
             " [1]",
@@ -198,7 +198,7 @@ mod tests {
     }
 
     #[test]
-    fn refuses_objects_with_too_many_keys_to_search() {
+    fn rejects_objects_with_too_many_keys() {
         let object = |count: usize| {
             let members: Vec<String> = (0..count).map(|index| format!("\"k{index}\":0")).collect();
             format!("{{{}}}", members.join(","))

@@ -12,23 +12,23 @@ use super::canonical::stringifies_to_itself;
 use super::parse::{self, Checked, MemberSpan};
 use super::stringify::{stringify_object, ObjectWriter, StringifyError};
 
-/// A JSON object held either as a map or as checked JSON text.
+/// A JSON object stored either as a map or as checked JSON text.
 ///
 /// A request that reads one key of a cookie session then parses that key's value only. The
 /// text is checked in full when it is loaded, so a later read never meets invalid JSON. A
 /// change keeps the values it does not touch as text, and writing the object out copies
 /// those that are already in the form `JSON.stringify` gives. The whole map is built the first
-/// time a caller lists the data or asks for it as a map.
+/// time a caller lists the data or requests it as a map.
 #[derive(Clone, Default)]
 pub(crate) struct LazyObject {
-    held: Held,
-    /// The parsed map: the data itself for [`Held::Map`], otherwise a copy built on first
+    stored: Stored,
+    /// The parsed map: the data itself for [`Stored::Map`], otherwise a copy built on first
     /// need and dropped by the next change.
     map: OnceLock<Map<String, Value>>,
 }
 
 #[derive(Clone, Default)]
-enum Held {
+enum Stored {
     /// The data is the map.
     #[default]
     Map,
@@ -124,7 +124,7 @@ impl LazyObject {
     pub(crate) fn from_text(text: String) -> FromText {
         match parse::check_object(&text) {
             Checked::Object(members) => FromText::Object(Self {
-                held: Held::Text(Source { text, members }),
+                stored: Stored::Text(Source { text, members }),
                 map: OnceLock::new(),
             }),
             Checked::OtherValue => FromText::OtherValue,
@@ -138,10 +138,10 @@ impl LazyObject {
         if let Some(map) = self.map.get() {
             return map.get(key).cloned();
         }
-        match &self.held {
-            Held::Map => None,
-            Held::Text(source) => source.get(key),
-            Held::Edited(edited) => edited.members.get(key).map(|member| edited.value(member)),
+        match &self.stored {
+            Stored::Map => None,
+            Stored::Text(source) => source.get(key),
+            Stored::Edited(edited) => edited.members.get(key).map(|member| edited.value(member)),
         }
     }
 
@@ -149,19 +149,19 @@ impl LazyObject {
         if let Some(map) = self.map.get() {
             return map.contains_key(key);
         }
-        match &self.held {
-            Held::Map => false,
-            Held::Text(source) => source.find(key).is_some(),
-            Held::Edited(edited) => edited.members.contains_key(key),
+        match &self.stored {
+            Stored::Map => false,
+            Stored::Text(source) => source.find(key).is_some(),
+            Stored::Edited(edited) => edited.members.contains_key(key),
         }
     }
 
     /// Returns the whole map, parsing the text the first time.
     pub(crate) fn map(&self) -> &Map<String, Value> {
-        self.map.get_or_init(|| match &self.held {
-            Held::Map => Map::new(),
-            Held::Text(source) => source.parse(),
-            Held::Edited(edited) => edited.parse(),
+        self.map.get_or_init(|| match &self.stored {
+            Stored::Map => Map::new(),
+            Stored::Text(source) => source.parse(),
+            Stored::Edited(edited) => edited.parse(),
         })
     }
 
@@ -191,11 +191,11 @@ impl LazyObject {
     /// Writes the object as `JSON.stringify` does. Values not changed since the text was
     /// loaded are copied from it when they are already in that form.
     pub(crate) fn to_json(&self) -> Result<String, StringifyError> {
-        match (&self.held, self.map.get()) {
-            (Held::Text(source), None) if stringifies_to_itself(&source.text) => {
+        match (&self.stored, self.map.get()) {
+            (Stored::Text(source), None) if stringifies_to_itself(&source.text) => {
                 Ok(source.text.clone())
             }
-            (Held::Edited(edited), None) if !edited.has_digit_key() => edited.to_json(),
+            (Stored::Edited(edited), None) if !edited.has_digit_key() => edited.to_json(),
             _ => stringify_object(self.map()),
         }
     }
@@ -206,26 +206,26 @@ impl LazyObject {
         if self.map.get().is_some() {
             return None;
         }
-        if let Held::Text(source) = &self.held {
+        if let Stored::Text(source) = &self.stored {
             let members = source.member_keys()?;
-            let Held::Text(source) = std::mem::take(&mut self.held) else {
+            let Stored::Text(source) = std::mem::take(&mut self.stored) else {
                 unreachable!("the data was text a line above")
             };
-            self.held = Held::Edited(Box::new(Edited {
+            self.stored = Stored::Edited(Box::new(Edited {
                 text: source.text,
                 members,
             }));
         }
-        match &mut self.held {
-            Held::Edited(edited) => Some(edited),
+        match &mut self.stored {
+            Stored::Edited(edited) => Some(edited),
             _ => None,
         }
     }
 
-    /// Returns the map for changing it, which it then holds the data from.
+    /// Returns the map for changing it; from then on, the map is the data.
     fn map_mut(&mut self) -> &mut Map<String, Value> {
         self.map();
-        self.held = Held::Map;
+        self.stored = Stored::Map;
         self.map.get_mut().expect("`map` has just filled the cell")
     }
 }
@@ -233,7 +233,7 @@ impl LazyObject {
 impl From<Map<String, Value>> for LazyObject {
     fn from(map: Map<String, Value>) -> Self {
         Self {
-            held: Held::Map,
+            stored: Stored::Map,
             map: OnceLock::from(map),
         }
     }
@@ -247,13 +247,13 @@ impl PartialEq for LazyObject {
 
 impl fmt::Debug for LazyObject {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let held = match self.held {
-            Held::Map => "map",
-            Held::Text(_) => "text",
-            Held::Edited(_) => "changed text",
+        let stored = match self.stored {
+            Stored::Map => "map",
+            Stored::Text(_) => "text",
+            Stored::Edited(_) => "changed text",
         };
         f.debug_struct("LazyObject")
-            .field("held", &held)
+            .field("stored", &stored)
             .field("parsed", &self.map.get().is_some())
             .finish_non_exhaustive()
     }
@@ -466,7 +466,7 @@ mod tests {
     fn changes_keep_other_values_as_text() {
         let mut data = object(r#"{"a":1,"b":[1,2],"c":"x"}"#);
         data.insert("b".into(), json!(5));
-        assert!(matches!(data.held, Held::Edited(_)));
+        assert!(matches!(data.stored, Stored::Edited(_)));
         assert!(data.map.get().is_none(), "the change left the map unbuilt");
         assert_eq!(data.get("a"), Some(json!(1)));
         assert_eq!(data.to_json().unwrap(), r#"{"a":1,"b":5,"c":"x"}"#);
@@ -527,7 +527,7 @@ mod tests {
         assert_eq!(data.map().len(), 2);
         data.insert("c".into(), json!(3));
         assert_eq!(data.shift_remove("a"), Some(json!(1)));
-        assert!(matches!(data.held, Held::Map));
+        assert!(matches!(data.stored, Stored::Map));
         assert_eq!(data.to_json().unwrap(), r#"{"b":2,"c":3}"#);
     }
 

@@ -71,7 +71,7 @@ pub(crate) fn stringify_object(map: &Map<String, Value>) -> Result<String, Strin
     Ok(out)
 }
 
-/// Writes a JSON object member by member, for a caller that already holds the members in the
+/// Writes a JSON object member by member, for a caller that already has the members in the
 /// order `JSON.stringify` writes them: no key may be an array index.
 pub(crate) struct ObjectWriter {
     out: String,
