@@ -2,20 +2,21 @@
 //! real requests through `oneshot`.
 #![cfg(feature = "axum")]
 
+mod common;
+
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use axum::body::Body;
 use axum::extract::FromRef;
-use axum::http::{Request, Response, StatusCode};
+use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
+use common::axum_http::{body_text, id_in, memory_storage, send, send_for_set_cookie, set_cookies};
 use serde_json::json;
-use tower::ServiceExt;
 use websession::axum::{LoadedSession, SessionError, SetSessionCookie};
 use websession::{
-    Cookie, CookieOptions, CookieSessionStorage, MemoryStore, ParsedCookie, ServerSessionStorage,
-    Session, SessionStorage, StorageError, StoreError,
+    Cookie, CookieOptions, CookieSessionStorage, ParsedCookie, Session, SessionStorage,
+    StorageError, StoreError,
 };
 
 /// An application state holding the storage among other things.
@@ -116,33 +117,6 @@ fn app(storage: Arc<dyn SessionStorage>) -> Router {
         .with_state(storage)
 }
 
-async fn send(app: &Router, method: &str, path: &str, cookie: Option<&str>) -> Response<Body> {
-    let mut request = Request::builder().method(method).uri(path);
-    if let Some(cookie) = cookie {
-        request = request.header("cookie", cookie);
-    }
-    app.clone()
-        .oneshot(request.body(Body::empty()).unwrap())
-        .await
-        .unwrap()
-}
-
-fn set_cookies(response: &Response<Body>) -> Vec<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|value| value.to_str().unwrap().to_owned())
-        .collect()
-}
-
-async fn body_text(response: Response<Body>) -> String {
-    let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024)
-        .await
-        .unwrap();
-    String::from_utf8(bytes.to_vec()).unwrap()
-}
-
 async fn login_cookie(app: &Router) -> String {
     let response = send(app, "POST", "/login", None).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -198,45 +172,14 @@ async fn destroy_returns_removal_cookie() {
     );
 }
 
-/// Creates a server-side storage with its records in memory, returned once as its own type
-/// (to inspect the store) and once as the extractor takes it.
-fn memory_storage() -> (
-    Arc<ServerSessionStorage<MemoryStore>>,
-    Arc<dyn SessionStorage>,
-) {
-    let cookie = Cookie::builder("__session")
-        .secrets(["extract test secret"])
-        .build()
-        .unwrap();
-    let storage = Arc::new(ServerSessionStorage::memory(cookie));
-    (storage.clone(), storage)
-}
-
-/// Sends a POST request whose response must carry exactly one `Set-Cookie`, and returns it.
-async fn send_for_set_cookie(app: &Router, path: &str, cookie: Option<&str>) -> String {
-    let response = send(app, "POST", path, cookie).await;
-    assert_eq!(response.status(), StatusCode::OK, "POST {path}");
-    let values = set_cookies(&response);
-    assert_eq!(values.len(), 1, "POST {path}: {values:?}");
-    values.into_iter().next().unwrap()
-}
-
 /// Returns the `name=value` pair of a `Set-Cookie` value, as the browser sends it back.
 fn request_cookie(set_cookie: &str) -> String {
     set_cookie.split(';').next().unwrap().to_owned()
 }
 
-/// Returns the session id that a server-side storage's request cookie carries.
-fn id_in(storage: &Arc<dyn SessionStorage>, cookie: &str) -> String {
-    match storage.cookie().parse(Some(cookie)) {
-        Some(serde_json::Value::String(id)) => id,
-        other => panic!("no session id in {cookie:?}: {other:?}"),
-    }
-}
-
 #[tokio::test]
 async fn rotate_id_moves_data_to_new_id() {
-    let (server, storage) = memory_storage();
+    let (server, storage) = memory_storage("extract test secret");
     let app = app(storage.clone());
     let before = request_cookie(&send_for_set_cookie(&app, "/cart", None).await);
 
@@ -258,7 +201,7 @@ async fn rotate_id_moves_data_to_new_id() {
 
 #[tokio::test]
 async fn rotate_id_unchanged_sends_new_id() {
-    let (server, storage) = memory_storage();
+    let (server, storage) = memory_storage("extract test secret");
     let app = app(storage.clone());
     let before = request_cookie(&send_for_set_cookie(&app, "/cart", None).await);
 
@@ -284,7 +227,7 @@ async fn rotate_id_with_cookie_storage_commits() {
 
 #[tokio::test]
 async fn rotate_id_with_applies_overrides() {
-    let (_server, storage) = memory_storage();
+    let (_server, storage) = memory_storage("extract test secret");
     let app = app(storage.clone());
     let before = request_cookie(&send_for_set_cookie(&app, "/cart", None).await);
 

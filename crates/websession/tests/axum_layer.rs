@@ -8,18 +8,20 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use axum::body::Body;
-use axum::http::{HeaderMap, Request, Response, StatusCode};
+use axum::http::{Response, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
+use common::axum_http::{
+    body_text, header_values, id_in, memory_storage, send, send_for_set_cookie, set_cookies,
+};
 use common::log_capture::CapturedLog;
 use common::recording_store::RecordingStore;
 use serde_json::json;
-use tower::ServiceExt;
 use websession::axum::{ManagedSession, SessionLayer};
 use websession::{
-    Cookie, CookieBuilder, CookieOptions, CookieSessionStorage, MemoryStore, ParsedCookie,
-    Priority, SameSite, ServerSessionStorage, Session, SessionStorage, StorageError, StoreError,
+    Cookie, CookieBuilder, CookieOptions, CookieSessionStorage, ParsedCookie, Priority, SameSite,
+    ServerSessionStorage, Session, SessionStorage, StorageError, StoreError,
 };
 
 const SECRET: &str = "layer test secret";
@@ -151,39 +153,9 @@ fn app(storage: Arc<dyn SessionStorage>) -> Router {
         .layer(SessionLayer::new(storage))
 }
 
-async fn send(app: &Router, method: &str, path: &str, cookie: Option<&str>) -> Response<Body> {
-    let mut request = Request::builder().method(method).uri(path);
-    if let Some(cookie) = cookie {
-        request = request.header("cookie", cookie);
-    }
-    app.clone()
-        .oneshot(request.body(Body::empty()).unwrap())
-        .await
-        .unwrap()
-}
-
-fn set_cookies(response: &Response<Body>) -> Vec<String> {
-    header_values(response.headers(), "set-cookie")
-}
-
-fn header_values(headers: &HeaderMap, name: &str) -> Vec<String> {
-    headers
-        .get_all(name)
-        .iter()
-        .map(|value| value.to_str().unwrap().to_owned())
-        .collect()
-}
-
 /// Returns the `name=value` pair of a `Set-Cookie` value, as the browser sends it back.
 fn request_cookie(set_cookie: &str) -> String {
     set_cookie.split(';').next().unwrap().to_owned()
-}
-
-async fn body_text(response: Response<Body>) -> String {
-    let bytes = axum::body::to_bytes(response.into_body(), 64 * 1024)
-        .await
-        .unwrap();
-    String::from_utf8(bytes.to_vec()).unwrap()
 }
 
 async fn logged_in_cookie(app: &Router) -> String {
@@ -501,40 +473,9 @@ async fn missing_layer_is_500() {
     assert_eq!(body_text(response).await, "");
 }
 
-/// Creates a server-side storage with its records in memory, returned once as its own type
-/// (to inspect the store) and once as the layer takes it.
-fn memory_storage() -> (
-    Arc<ServerSessionStorage<MemoryStore>>,
-    Arc<dyn SessionStorage>,
-) {
-    let cookie = Cookie::builder("__session")
-        .secrets([SECRET])
-        .build()
-        .unwrap();
-    let storage = Arc::new(ServerSessionStorage::memory(cookie));
-    (storage.clone(), storage)
-}
-
-/// Sends a POST request whose response must carry exactly one `Set-Cookie`, and returns it.
-async fn send_for_set_cookie(app: &Router, path: &str, cookie: Option<&str>) -> String {
-    let response = send(app, "POST", path, cookie).await;
-    assert_eq!(response.status(), StatusCode::OK, "POST {path}");
-    let values = set_cookies(&response);
-    assert_eq!(values.len(), 1, "POST {path}: {values:?}");
-    values.into_iter().next().unwrap()
-}
-
-/// Returns the session id that a server-side storage's request cookie carries.
-fn id_in(storage: &Arc<dyn SessionStorage>, cookie: &str) -> String {
-    match storage.cookie().parse(Some(cookie)) {
-        Some(serde_json::Value::String(id)) => id,
-        other => panic!("no session id in {cookie:?}: {other:?}"),
-    }
-}
-
 #[tokio::test]
 async fn rotate_id_moves_data_to_new_id() {
-    let (server, storage) = memory_storage();
+    let (server, storage) = memory_storage(SECRET);
     let app = app(storage.clone());
     let before = request_cookie(&send_for_set_cookie(&app, "/cart", None).await);
     let old_id = id_in(&storage, &before);
@@ -560,7 +501,7 @@ async fn rotate_id_moves_data_to_new_id() {
 
 #[tokio::test]
 async fn rotate_id_sends_cookie_when_unchanged() {
-    let (server, storage) = memory_storage();
+    let (server, storage) = memory_storage(SECRET);
     let app = app(storage.clone());
     let before = request_cookie(&send_for_set_cookie(&app, "/cart", None).await);
 
@@ -577,7 +518,7 @@ async fn rotate_id_sends_cookie_when_unchanged() {
 
 #[tokio::test]
 async fn rotate_id_without_cookie_creates_record() {
-    let (server, storage) = memory_storage();
+    let (server, storage) = memory_storage(SECRET);
     let app = app(storage.clone());
     let set_cookie = send_for_set_cookie(&app, "/rotate", None).await;
 
@@ -645,7 +586,7 @@ async fn rotate_id_with_cookie_storage_commits() {
 
 #[tokio::test]
 async fn rotate_then_destroy_destroys() {
-    let (server, storage) = memory_storage();
+    let (server, storage) = memory_storage(SECRET);
     let app = app(storage.clone());
     let before = request_cookie(&send_for_set_cookie(&app, "/cart", None).await);
 
@@ -661,7 +602,7 @@ async fn rotate_then_destroy_destroys() {
 
 #[tokio::test]
 async fn destroy_then_rotate_without_data_destroys() {
-    let (server, storage) = memory_storage();
+    let (server, storage) = memory_storage(SECRET);
     let app = app(storage.clone());
     let before = request_cookie(&send_for_set_cookie(&app, "/cart", None).await);
 
@@ -675,7 +616,7 @@ async fn destroy_then_rotate_without_data_destroys() {
 
 #[tokio::test]
 async fn destroy_then_rotate_commits_new_data() {
-    let (server, storage) = memory_storage();
+    let (server, storage) = memory_storage(SECRET);
     let app = app(storage.clone());
     let before = request_cookie(&send_for_set_cookie(&app, "/cart", None).await);
 
@@ -691,7 +632,7 @@ async fn destroy_then_rotate_commits_new_data() {
 
 #[tokio::test]
 async fn rotate_id_uses_commit_with_options() {
-    let (_server, storage) = memory_storage();
+    let (_server, storage) = memory_storage(SECRET);
     let app = app(storage.clone());
     let before = request_cookie(&send_for_set_cookie(&app, "/cart", None).await);
 

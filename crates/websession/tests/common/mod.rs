@@ -1,8 +1,11 @@
-//! Helpers shared by the storage tests: temporary directories, a Redis server of their own,
-//! a store that records its calls, and the conformance scenarios that every store passes.
+//! Helpers shared by the storage and axum tests: temporary directories, a Redis server of
+//! their own, a store that records its calls, the conformance scenarios that every store
+//! passes, and requests through an axum router.
 
 #![allow(dead_code)]
 
+#[cfg(feature = "axum")]
+pub mod axum_http;
 pub mod conformance;
 pub mod log_capture;
 pub mod recording_store;
