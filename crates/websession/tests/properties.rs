@@ -745,3 +745,39 @@ fn reference_stringify_known_texts() {
         "\"\\u0000\\u001f\\b\\\"\\\\\u{7f}é\u{2028}\""
     );
 }
+
+/// Invalid commit options are reported before data too deep to write, as
+/// `Cookie::serialize` reports them, whether the session was read lazily or in full.
+#[test]
+fn commit_reports_invalid_options_before_deep_data() {
+    let storage = CookieSessionStorage::new(Cookie::builder("s").secrets(["old"]).build().unwrap());
+    let header = signed_header(r#"{"a":1}"#, "old");
+    let too_deep = (0..=websession::json::MAX_DEPTH)
+        .fold(Value::from(0), |inner, _| Value::Array(vec![inner]));
+    let invalid = CookieOptions {
+        same_site: Some(SameSite::None),
+        secure: Some(false),
+        ..Default::default()
+    };
+
+    let mut lazy = block_on(storage.get_session(Some(&header))).unwrap();
+    let parsed = storage.cookie().parse_fields([header.as_bytes()]);
+    let mut eager = block_on(storage.load_session(parsed)).unwrap();
+    for session in [&mut lazy, &mut eager] {
+        session.set("deep", too_deep.clone());
+        let error = block_on(storage.commit_session(session, &invalid)).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                StorageError::Config(websession::ConfigError::SameSiteNoneWithoutSecure { .. })
+            ),
+            "{error:?}"
+        );
+        let error =
+            block_on(storage.commit_session(session, &CookieOptions::default())).unwrap_err();
+        assert!(
+            matches!(error, StorageError::Encode(EncodeError::Json(_))),
+            "{error:?}"
+        );
+    }
+}

@@ -133,7 +133,15 @@ impl SessionStorage for CookieSessionStorage {
         session: &mut Session,
         overrides: &CookieOptions,
     ) -> Result<String, StorageError> {
-        let json = session.data_json().map_err(EncodeError::from)?;
+        let json = match session.data_json() {
+            Ok(json) => json,
+            Err(error) => {
+                // Invalid options are reported before data that cannot be written, as
+                // `Cookie::serialize` reports them. Writing the empty object checks the options.
+                self.cookie.serialize_json_object("{}", overrides)?;
+                return Err(EncodeError::from(error).into());
+            }
+        };
         let header = self.cookie.serialize_json_object(&json, overrides)?;
         if header.len() > MAX_COOKIE_LEN {
             return Err(StorageError::CookieTooLarge {
