@@ -192,6 +192,45 @@ mod tests {
     }
 
     #[test]
+    fn numbers_at_digit_and_layout_boundaries() {
+        // Integers of 16 digits below 2^53 are exact, so they come back. Above 2^53 they round.
+        for text in [
+            "123456789012345",
+            "1234567890123456",
+            "9007199254740991",
+            "100000000000000000000",
+            "0.000001",
+            "1e-7",
+            "-1.5e-7",
+        ] {
+            assert!(stringifies_to_itself(text), "{text}");
+        }
+        for text in [
+            "9007199254740993",
+            "12345678901234567",
+            "1000000000000000000000",
+            "1e-6",
+            "0.0000001",
+            "1E5",
+            "0.1e1",
+            "1e+0",
+            "-0e0",
+        ] {
+            assert!(!stringifies_to_itself(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn keys_are_tracked_after_nested_containers() {
+        // After an empty object closes, the next string is a value unless a comma of an
+        // object comes first.
+        assert!(stringifies_to_itself(r#"[{},"a","a"]"#));
+        assert!(stringifies_to_itself(r#"{"a":{},"b":"a"}"#));
+        assert!(!stringifies_to_itself(r#"{"a":[{}],"a":1}"#));
+        assert!(!stringifies_to_itself(r#"[{"a":{}},{"b":[],"b":0}]"#));
+    }
+
+    #[test]
     fn repeated_keys_count_per_object() {
         assert!(stringifies_to_itself(r#"{"a":{"a":1},"b":{"a":2}}"#));
         assert!(stringifies_to_itself(r#"[{"a":1},{"a":2}]"#));

@@ -501,6 +501,33 @@ mod tests {
     }
 
     #[test]
+    fn deepest_value_is_copied() {
+        // The object is the first level, so its value may nest 126 more: the most that both
+        // the parser reads and `stringify` writes. A copied span skips the depth check.
+        let levels = super::super::MAX_DEPTH - 1;
+        let deepest = format!("{}0{}", "[".repeat(levels), "]".repeat(levels));
+        let text = format!(r#"{{"d":{deepest},"e":1}}"#);
+        assert_changes_write_as_parsed(&text, &[("e", Some(json!(2)))]);
+
+        let mut data = object(&text);
+        data.insert("e".into(), json!(2));
+        assert_eq!(
+            data.to_json().unwrap(),
+            format!(r#"{{"d":{deepest},"e":2}}"#)
+        );
+        let Stored::Edited(edited) = &data.stored else {
+            panic!("the change left {:?}", data)
+        };
+        let Some(Member::Span(span)) = edited.members.get("d") else {
+            panic!("the unchanged value is not a span")
+        };
+        assert_eq!(span.copyable.load(Ordering::Relaxed), COPYABLE);
+
+        let too_deep = format!(r#"{{"d":[{deepest}]}}"#);
+        assert!(matches!(LazyObject::from_text(too_deep), FromText::Invalid));
+    }
+
+    #[test]
     fn unchanged_text_is_copied_when_stringify_would_write_it() {
         for text in [
             r#"{"a":[1,2.5],"b":"x"}"#,
