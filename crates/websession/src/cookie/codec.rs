@@ -17,6 +17,7 @@ use super::signing::Signer;
 use super::validate::{check_options, ConfigError};
 use super::{header, set_cookie};
 use crate::clock::Clock;
+use crate::json::StringifyError;
 
 /// A named cookie with its attributes and signing secrets, the Rust form of `createCookie`
 /// from Remix, React Router 7 and solid-start.
@@ -444,16 +445,18 @@ impl Cookie {
         Ok(self.finish(signed, &options))
     }
 
-    /// Serializes a JSON object given as its `JSON.stringify` text, as [`Cookie::serialize`]
-    /// would for the object as a `Value`.
+    /// Serializes a JSON object that `write_json` writes as its `JSON.stringify` text, as
+    /// [`Cookie::serialize`] would for the object as a `Value`. Invalid options are reported
+    /// before `write_json` runs, in the same order as `serialize`.
     pub(crate) fn serialize_json_object(
         &self,
-        json: &str,
+        write_json: impl FnOnce() -> Result<String, StringifyError>,
         overrides: &CookieOptions,
     ) -> Result<String, SerializeError> {
         let options = self.merged(overrides)?;
+        let json = write_json().map_err(EncodeError::from)?;
         let mut signed = String::with_capacity(256);
-        payload::encode_json(json, self.encoding, &mut signed)?;
+        payload::encode_json(&json, self.encoding, &mut signed)?;
         Ok(self.finish(signed, &options))
     }
 

@@ -5,7 +5,7 @@ use http::HeaderMap;
 use serde_json::Value;
 
 use super::session_storage::{SessionStorage, StorageError};
-use crate::cookie::{Cookie, CookieOptions, CookieText, EncodeError, ParsedCookie, PayloadText};
+use crate::cookie::{Cookie, CookieOptions, CookieText, ParsedCookie, PayloadText};
 use crate::json::{FromText, LazyObject};
 use crate::session::Session;
 
@@ -133,16 +133,9 @@ impl SessionStorage for CookieSessionStorage {
         session: &mut Session,
         overrides: &CookieOptions,
     ) -> Result<String, StorageError> {
-        let json = match session.data_json() {
-            Ok(json) => json,
-            Err(error) => {
-                // Invalid options are reported before data that cannot be written, as
-                // `Cookie::serialize` reports them. Writing the empty object checks the options.
-                self.cookie.serialize_json_object("{}", overrides)?;
-                return Err(EncodeError::from(error).into());
-            }
-        };
-        let header = self.cookie.serialize_json_object(&json, overrides)?;
+        let header = self
+            .cookie
+            .serialize_json_object(|| session.data_json(), overrides)?;
         if header.len() > MAX_COOKIE_LEN {
             return Err(StorageError::CookieTooLarge {
                 length: header.len(),
