@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::canonical::stringifies_to_itself;
 use super::parse::{self, Checked, MemberSpan};
-use super::stringify::{stringify_object, ObjectWriter, StringifyError};
+use super::stringify::{may_be_array_index, stringify_object, ObjectWriter, StringifyError};
 
 /// A JSON object stored either as a map or as checked JSON text.
 ///
@@ -92,7 +92,7 @@ impl Span {
 
     /// Returns the value's trimmed text when `JSON.stringify` writes the value as that text.
     fn copyable_text<'a>(&self, text: &'a str) -> Option<&'a str> {
-        let trimmed = text[self.range.clone()].trim_matches([' ', '\t', '\n', '\r']);
+        let trimmed = text[self.range.clone()].trim_matches(parse::WHITESPACE);
         let known = match self.copyable.load(Ordering::Relaxed) {
             UNKNOWN => {
                 let found = if stringifies_to_itself(trimmed) {
@@ -206,15 +206,10 @@ impl LazyObject {
         if self.map.get().is_some() {
             return None;
         }
-        if let Stored::Text(source) = &self.stored {
+        if let Stored::Text(source) = &mut self.stored {
             let members = source.member_keys()?;
-            let Stored::Text(source) = std::mem::take(&mut self.stored) else {
-                unreachable!("the data was text a line above")
-            };
-            self.stored = Stored::Edited(Box::new(Edited {
-                text: source.text,
-                members,
-            }));
+            let text = std::mem::take(&mut source.text);
+            self.stored = Stored::Edited(Box::new(Edited { text, members }));
         }
         match &mut self.stored {
             Stored::Edited(edited) => Some(edited),
@@ -338,12 +333,10 @@ impl Edited {
             .collect()
     }
 
-    /// `true` when a key starts with a digit: it may be an array index, which JavaScript
-    /// writes before the other keys.
+    /// `true` when a key may be an array index, which JavaScript writes before the other
+    /// keys.
     fn has_digit_key(&self) -> bool {
-        self.members
-            .keys()
-            .any(|key| key.as_bytes().first().is_some_and(u8::is_ascii_digit))
+        self.members.keys().any(|key| may_be_array_index(key))
     }
 
     /// Writes the members in their order; the caller checks that no key is an array index.

@@ -14,6 +14,9 @@ use std::ops::Range;
 
 use serde_json::{Map, Number, Value};
 
+/// The characters JSON allows as whitespace between tokens.
+pub(crate) const WHITESPACE: [char; 4] = [' ', '\n', '\t', '\r'];
+
 /// Nesting of arrays and objects at which `serde_json` rejects text: it reads at most 127
 /// levels, and so does this parser.
 const MAX_NESTING: usize = 128;
@@ -52,9 +55,7 @@ pub(crate) fn check_object(text: &str) -> Checked {
     if parser.value().is_none() || !parser.finish() {
         return Checked::Invalid;
     }
-    let is_object = text
-        .trim_start_matches([' ', '\n', '\t', '\r'])
-        .starts_with('{');
+    let is_object = text.trim_start_matches(WHITESPACE).starts_with('{');
     if is_object {
         Checked::Object(std::mem::take(&mut parser.members))
     } else {

@@ -163,10 +163,7 @@ fn write_object(
 
     // JavaScript objects enumerate array-index keys first, in numeric order. Such keys start
     // with a digit, so most objects skip the sorting.
-    if !map
-        .keys()
-        .any(|key| key.as_bytes().first().is_some_and(u8::is_ascii_digit))
-    {
+    if !map.keys().any(|key| may_be_array_index(key)) {
         for (key, value) in map {
             write_entry(out, key, value)?;
         }
@@ -188,6 +185,12 @@ fn write_object(
     }
     out.push('}');
     Ok(())
+}
+
+/// Returns `true` when `key` starts with a digit, as every array index does; a cheap test
+/// before [`array_index`].
+pub(crate) fn may_be_array_index(key: &str) -> bool {
+    key.as_bytes().first().is_some_and(u8::is_ascii_digit)
 }
 
 /// Returns the numeric value of `key` when JavaScript treats it as an array index: the
