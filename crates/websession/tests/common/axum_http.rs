@@ -72,3 +72,25 @@ pub fn id_in(storage: &Arc<dyn SessionStorage>, cookie: &str) -> String {
         other => panic!("no session id in {cookie:?}: {other:?}"),
     }
 }
+
+/// Checks a login that rotated the session id from the request cookie `before` to `after`:
+/// the old cookie reads as a new empty session, and the new one has its id and keeps the cart
+/// from before the login along with the signed-in user `alice`.
+pub async fn assert_rotated_keeping_data(
+    storage: &Arc<dyn SessionStorage>,
+    before: &str,
+    after: &str,
+) {
+    let old = storage.get_session(Some(before)).await.unwrap();
+    assert!(old.data().is_empty(), "{:?}", old.data());
+    assert_eq!(old.id(), "");
+
+    let mut new = storage.get_session(Some(after)).await.unwrap();
+    assert_eq!(new.id(), id_in(storage, after));
+    assert_eq!(
+        new.get("cart"),
+        Some(serde_json::json!(["book"])),
+        "data from before login"
+    );
+    assert_eq!(new.get("user"), Some(serde_json::json!("alice")));
+}
