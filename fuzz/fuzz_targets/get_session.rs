@@ -52,9 +52,9 @@ fuzz_target!(|data: &[u8]| {
             );
         }
         assert_eq!(session, eager, "lazy and full reading differ");
-        // A commit copies from the cookie's text the values already written as
-        // `JSON.stringify` writes them; the cookie must be the one the fully parsed session
-        // gives, with or without a change.
+        // A commit copies values from the cookie's text when they are already in
+        // `JSON.stringify`'s form. The cookie must still equal the fully parsed session's,
+        // with or without a change.
         let options = CookieOptions::default();
         let mut eager_unchanged = eager.clone();
         assert_eq!(

@@ -22,11 +22,14 @@ const MAX_INTEGER_DIGITS: usize = 15;
 /// be JSON that the parser accepts. For other text the result is meaningless, but the
 /// function still returns.
 ///
-/// Accepted: no whitespace, around the value or inside it; strings whose escapes are the short
-/// forms `\"`, `\\`, `\b`, `\f`, `\n`, `\r`, `\t` (no `\u` or `\/`); numbers in the form
-/// `JSON.stringify` writes (`1.5`, `1e+21`, but not `1.50`, `1e21` or `-0`); objects of at most
-/// 32 keys, none repeated and none starting with a digit (such keys can be array indexes,
-/// which JavaScript orders first).
+/// Accepted texts have:
+/// - no whitespace, around the value or inside it;
+/// - strings whose only escapes are the short forms `\"`, `\\`, `\b`, `\f`, `\n`, `\r` and
+///   `\t` (no `\u` or `\/`);
+/// - numbers in the form `JSON.stringify` writes (`1.5`, `1e+21`, but not `1.50`, `1e21` or
+///   `-0`);
+/// - objects of at most 32 keys, none repeated and none starting with a digit, because such
+///   keys can be array indexes, which JavaScript orders first.
 pub(crate) fn stringifies_to_itself(text: &str) -> bool {
     let bytes = text.as_bytes();
     // Keys seen in each object being scanned, innermost last; `None` for an array.

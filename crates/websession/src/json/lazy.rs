@@ -521,7 +521,7 @@ mod tests {
     }
 
     #[test]
-    fn unchanged_text_is_copied_when_stringify_would_write_it() {
+    fn unchanged_canonical_text_is_copied() {
         for text in [
             r#"{"a":[1,2.5],"b":"x"}"#,
             r#"{ "a":1}"#,
@@ -542,7 +542,7 @@ mod tests {
     }
 
     #[test]
-    fn changes_after_the_map_is_built_apply_to_it() {
+    fn changes_after_map_built_apply_to_map() {
         let mut data = object(r#"{"a":1,"b":2}"#);
         assert_eq!(data.map().len(), 2);
         data.insert("c".into(), json!(3));
