@@ -4,7 +4,7 @@
 mod support;
 
 use serde_json::json;
-use support::{args, run, temp_path};
+use support::{args, run, temp_path, Run};
 
 /// A cookie signed with the secret "s3cr3t", as Remix 2 writes it.
 const SIGNED: &str =
@@ -154,29 +154,33 @@ fn decode_signature_line_counts_secrets() {
     }
 }
 
-#[test]
-fn session_id_cookie_labelled() {
+/// Signs `data` with the secret `s3cr3t` from `KEYS` and returns the `name=value` pair.
+fn sign_pair(data: &str) -> String {
     let signed = run(
-        &args(&[
-            "sign",
-            "--secret-env",
-            "KEYS",
-            "--as",
-            "cookie",
-            "\"4obCRArV_xH2kq9Lz1mW7g\"",
-        ]),
+        &args(&["sign", "--secret-env", "KEYS", "--as", "cookie", data]),
         None,
         &env("KEYS", "s3cr3t"),
     );
     assert_eq!(signed.status, 0, "{signed:?}");
-    let pair = signed.stdout.trim_end();
+    assert_eq!(signed.stderr, "");
+    signed.stdout.trim_end().to_owned()
+}
 
+/// Decodes `pair` with the secret `s3cr3t` from `KEYS`, which must succeed.
+fn decode_signed(pair: &str) -> Run {
     let decoded = run(
         &args(&["decode", "--secret-env", "KEYS", pair]),
         None,
         &env("KEYS", "s3cr3t"),
     );
     assert_eq!(decoded.status, 0, "{decoded:?}");
+    decoded
+}
+
+#[test]
+fn session_id_cookie_labelled() {
+    let pair = &sign_pair("\"4obCRArV_xH2kq9Lz1mW7g\"");
+    let decoded = decode_signed(pair);
     assert!(
         decoded.stdout.ends_with(
             "data        verified\n\
@@ -324,21 +328,8 @@ fn verify_unsigned_and_empty_exit_one() {
 #[test]
 fn sign_then_decode_marks_flash_entries() {
     let data = r#"{"user":"alice","__flash_notice__":"Saved"}"#;
-    let signed = run(
-        &args(&["sign", "--secret-env", "KEYS", "--as", "cookie", data]),
-        None,
-        &env("KEYS", "s3cr3t"),
-    );
-    assert_eq!(signed.status, 0, "{signed:?}");
-    assert_eq!(signed.stderr, "");
-    let pair = signed.stdout.trim_end();
-
-    let decoded = run(
-        &args(&["decode", "--secret-env", "KEYS", pair]),
-        None,
-        &env("KEYS", "s3cr3t"),
-    );
-    assert_eq!(decoded.status, 0, "{decoded:?}");
+    let pair = &sign_pair(data);
+    let decoded = decode_signed(pair);
     assert!(
         decoded
             .stdout
