@@ -5,7 +5,8 @@
 #   3. criterion: server-side storages (memory, file, and Redis on a loopback server this
 #      script starts);
 #   4. HTTP: a minimal axum app with and without the session layer under wrk, on loopback,
-#      and with handlers that do the session work by hand with the floor's code.
+#      and with handlers that do the session work by hand with the floor's code;
+#   5. HTTP latency: the same routes with one connection, so that no request waits for another.
 # Then it prints a table of time per operation with each column's ratio to the floor.
 #
 # usage: scripts/bench.sh
@@ -14,6 +15,7 @@
 #                      (default: ../shared/bench beside the repository)
 #   BENCH_HTTP_SECONDS duration of each wrk run (default 4; 1 with BENCH_QUICK=1)
 #   BENCH_HTTP_RUNS    runs of each route, in alternation (default 5; 1 with BENCH_QUICK=1)
+#   BENCH_LATENCY_RUNS runs of each route with one connection (default 3; 1 with BENCH_QUICK=1)
 #
 # Installs wrk and redis-server from Debian's packages when they are missing, and the Node
 # packages in a temporary folder. Fails when the floor and websession write different bytes.
@@ -26,9 +28,11 @@ anchor_dir=${BENCH_ANCHOR_DIR:-$root/../shared/bench}
 if [ "$quick" != 0 ]; then
     http_seconds=${BENCH_HTTP_SECONDS:-1}
     http_runs=${BENCH_HTTP_RUNS:-1}
+    latency_runs=${BENCH_LATENCY_RUNS:-1}
 else
     http_seconds=${BENCH_HTTP_SECONDS:-4}
     http_runs=${BENCH_HTTP_RUNS:-5}
+    latency_runs=${BENCH_LATENCY_RUNS:-3}
 fi
 export BENCH_QUICK=$quick
 
@@ -122,30 +126,39 @@ cat >"$scratch/report.lua" <<'LUA'
 done = function(summary, latency, requests)
   local errors = summary.errors.connect + summary.errors.read + summary.errors.write
     + summary.errors.status + summary.errors.timeout
-  io.write(string.format('WRKJSON {"requests":%d,"duration_us":%d,"latency_mean_us":%f,"errors":%d}\n',
-    summary.requests, summary.duration, latency.mean, errors))
+  io.write(string.format('WRKJSON {"requests":%d,"duration_us":%d,"latency_mean_us":%f,"latency_p50_us":%f,"latency_p99_us":%f,"errors":%d}\n',
+    summary.requests, summary.duration, latency.mean, latency:percentile(50), latency:percentile(99), errors))
 end
 LUA
 wrk_cmd=(wrk)
 if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then wrk_cmd=(taskset -c 1 wrk); fi
-: >"$scratch/http.tsv"
-# The routes run in alternation, so that a slow moment of the machine does not hit one route
-# only. The report keeps each route's fastest run and shows the median.
-routes=()
-for _ in $(seq "$http_runs"); do routes+=(plain untouched read write floor-read floor-write); done
-for route in "${routes[@]}"; do
-    # Warm-up, then the measured run.
-    "${wrk_cmd[@]}" -t1 -c16 -d1s -H "Cookie: $cookie_header" "http://127.0.0.1:$http_port/$route" >/dev/null
-    "${wrk_cmd[@]}" -t1 -c16 -d"${http_seconds}s" -s "$scratch/report.lua" -H "Cookie: $cookie_header" \
-        "http://127.0.0.1:$http_port/$route" >"$scratch/wrk-$route.txt"
-    result=$(sed -n 's/^WRKJSON //p' "$scratch/wrk-$route.txt")
-    if [ -z "$result" ] || ! node -e 'process.exit(JSON.parse(process.argv[1]).errors === 0 ? 0 : 1)' "$result"; then
-        echo "error: wrk on /$route failed or saw errors:" >&2
-        cat "$scratch/wrk-$route.txt" >&2
-        exit 1
-    fi
-    printf '%s\t%s\n' "$route" "$result" >>"$scratch/http.tsv"
-done
+
+# Runs every route $1 times, in alternation so that a slow moment of the machine does not hit
+# one route only, with $2 connections, and writes one `ROUTE<TAB>{json}` line a run to file $3.
+run_routes() {
+    local runs=$1 connections=$2 out=$3 route result
+    : >"$out"
+    for _ in $(seq "$runs"); do
+        for route in plain untouched read write floor-read floor-write; do
+            # Warm-up, then the measured run.
+            "${wrk_cmd[@]}" -t1 -c"$connections" -d1s -H "Cookie: $cookie_header" "http://127.0.0.1:$http_port/$route" >/dev/null
+            "${wrk_cmd[@]}" -t1 -c"$connections" -d"${http_seconds}s" -s "$scratch/report.lua" -H "Cookie: $cookie_header" \
+                "http://127.0.0.1:$http_port/$route" >"$scratch/wrk-$route.txt"
+            result=$(sed -n 's/^WRKJSON //p' "$scratch/wrk-$route.txt")
+            if [ -z "$result" ] || ! node -e 'process.exit(JSON.parse(process.argv[1]).errors === 0 ? 0 : 1)' "$result"; then
+                echo "error: wrk on /$route failed or saw errors:" >&2
+                cat "$scratch/wrk-$route.txt" >&2
+                exit 1
+            fi
+            printf '%s\t%s\n' "$route" "$result" >>"$out"
+        done
+    done
+}
+# 16 connections keep the server busy: 1/throughput is its time per request.
+run_routes "$http_runs" 16 "$scratch/http.tsv"
+
+echo "== 5. HTTP latency: one connection, one request at a time (wrk, $latency_runs runs of ${http_seconds}s per route)"
+run_routes "$latency_runs" 1 "$scratch/latency.tsv"
 
 echo "== report"
 echo
@@ -154,4 +167,4 @@ echo "node: $(node --version); $anchor_versions" | tr '\n' ' '
 echo
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(nproc) cores, SHA-NI: $(grep -qw sha_ni /proc/cpuinfo && echo yes || echo no)"
 echo "mode: $([ "$quick" != 0 ] && echo "quick (BENCH_QUICK=1): numbers are not meaningful" || echo full)"
-node scripts/bench/report.mjs "$target_dir/criterion" "$scratch/results/node.0.json" "$scratch/http.tsv"
+node scripts/bench/report.mjs "$target_dir/criterion" "$scratch/results/node.0.json" "$scratch/http.tsv" "$scratch/latency.tsv"

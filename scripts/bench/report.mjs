@@ -1,14 +1,14 @@
 // Prints the benchmark tables: criterion's estimates under <target>/criterion merged with the
 // JavaScript anchor's results, as ns per operation with each column's ratio to the floor.
 //
-// usage: node report.mjs CRITERION_DIR ANCHOR_JSON_OR_- [HTTP_TSV_OR_-]
+// usage: node report.mjs CRITERION_DIR ANCHOR_JSON_OR_- [HTTP_TSV_OR_-] [LATENCY_TSV_OR_-]
 // Exits with status 1 when a cookie benchmark has no estimate.
 import fs from "node:fs";
 import path from "node:path";
 
-const [criterionDir, anchorFile = "-", httpFile = "-"] = process.argv.slice(2);
+const [criterionDir, anchorFile = "-", httpFile = "-", latencyFile = "-"] = process.argv.slice(2);
 if (!criterionDir) {
-  console.error("usage: node report.mjs CRITERION_DIR ANCHOR_JSON_OR_- [HTTP_TSV_OR_-]");
+  console.error("usage: node report.mjs CRITERION_DIR ANCHOR_JSON_OR_- [HTTP_TSV_OR_-] [LATENCY_TSV_OR_-]");
   process.exit(2);
 }
 
@@ -97,30 +97,39 @@ if (storageRows.length) {
 }
 
 // HTTP level: one line per wrk run, `ROUTE<TAB>{json from wrk's done() hook}`.
-if (httpFile !== "-" && fs.existsSync(httpFile)) {
-  const names = {
-    plain: "without session layer",
-    untouched: "session layer, handler does not use the session",
-    read: "session layer, handler reads userId",
-    write: "session layer, handler changes theme (Set-Cookie)",
-    "floor-read": "no layer, handler reads userId by hand with the floor's code",
-    "floor-write": "no layer, handler changes theme by hand with the floor's code",
-  };
-  // Each route runs several times in alternation. Other work on the machine only slows a run,
-  // so the fastest run is the best estimate, and the median shows the spread.
+const routeNames = {
+  plain: "without session layer",
+  untouched: "session layer, handler does not use the session",
+  read: "session layer, handler reads userId",
+  write: "session layer, handler changes theme (Set-Cookie)",
+  "floor-read": "no layer, handler reads userId by hand with the floor's code",
+  "floor-write": "no layer, handler changes theme by hand with the floor's code",
+};
+
+// Groups the runs of each route, in the order the routes first appear, sorted by `key`
+// from best to worst.
+function readRuns(file, key) {
   const passes = new Map();
-  for (const line of fs.readFileSync(httpFile, "utf8").trim().split("\n").filter(Boolean)) {
+  for (const line of fs.readFileSync(file, "utf8").trim().split("\n").filter(Boolean)) {
     const [route, json] = line.split("\t");
     const r = JSON.parse(json);
-    const run = { rps: r.requests / (r.duration_us / 1e6), latency: r.latency_mean_us };
+    const run = { rps: r.requests / (r.duration_us / 1e6), p50: r.latency_p50_us, p99: r.latency_p99_us };
     if (!passes.has(route)) passes.set(route, []);
     passes.get(route).push(run);
   }
-  const runs = [...passes].map(([route, list]) => {
-    const sorted = [...list].sort((a, b) => b.rps - a.rps);
+  return [...passes].map(([route, list]) => {
+    const sorted = [...list].sort((a, b) => key(a) - key(b));
     const median = sorted[Math.floor(sorted.length / 2)];
-    return { route, name: names[route] ?? route, best: sorted[0], median, count: sorted.length };
+    return { route, name: routeNames[route] ?? route, best: sorted[0], median, count: sorted.length };
   });
+}
+
+const sessionRoutes = (runs, plain) => runs.filter((r) => plain && r !== plain && !r.route.startsWith("floor-"));
+
+if (httpFile !== "-" && fs.existsSync(httpFile)) {
+  // Each route runs several times in alternation. Other work on the machine only slows a run,
+  // so the fastest run is the best estimate, and the median shows the spread.
+  const runs = readRuns(httpFile, (run) => -run.rps);
   console.log("\n## HTTP: minimal axum app under wrk (1 thread, 16 connections, loopback)\n");
   // The server runs on one thread and wrk keeps it busy, so 1/throughput is the server's
   // time per request. The ratio of those times is the cost of what a route adds to /plain.
@@ -145,8 +154,28 @@ if (httpFile !== "-" && fs.existsSync(httpFile)) {
       console.log(`| ${l.name} | ${(h.best.rps / l.best.rps).toFixed(2)}x | ${(h.median.rps / l.median.rps).toFixed(2)}x |`);
     }
   }
-  for (const run of runs.filter((r) => plain && r !== plain && !r.route.startsWith("floor-"))) {
+  for (const run of sessionRoutes(runs, plain)) {
     targets.push([`${run.name}: at most 1.10x the time per request without it (fastest runs)`, plain.best.rps / run.best.rps, (r) => r <= 1.1]);
+  }
+}
+
+// Latency with one connection: each request waits only for the server and the loopback
+// network, not for other requests. Each route's median run by p50 is reported, so that one
+// slow run does not decide the ratio.
+if (latencyFile !== "-" && fs.existsSync(latencyFile)) {
+  const runs = readRuns(latencyFile, (run) => run.p50);
+  console.log("\n## HTTP latency: one connection, one request at a time (wrk, loopback)\n");
+  console.log("| app | runs | p50, median run | ratio | p99, same run | p50, best run |");
+  console.log("|---|---:|---:|---:|---:|---:|");
+  const plain = runs.find((r) => r.route === "plain");
+  for (const run of runs) {
+    const ratio = plain ? `${(run.median.p50 / plain.median.p50).toFixed(2)}x` : "n/a";
+    console.log(
+      `| ${run.name} | ${run.count} | ${format(run.median.p50 * 1e3)} | ${ratio} | ${format(run.median.p99 * 1e3)} | ${format(run.best.p50 * 1e3)} |`,
+    );
+  }
+  for (const run of sessionRoutes(runs, plain)) {
+    targets.push([`${run.name}: p50 latency at most 1.10x that without it (median runs)`, run.median.p50 / plain.median.p50, (r) => r <= 1.1]);
   }
 }
 
