@@ -5,7 +5,8 @@
 //! here, and signed with a signature that does not verify. A valid signature must not
 //! change what the payload decodes to, and an invalid one must read as absent. The unsigned
 //! result must equal a reference decoding made here with the `base64` crate and
-//! `serde_json::from_str`, key order included.
+//! `serde_json::from_str`, key order included, where escapes of lone UTF-16 surrogates read
+//! as U+FFFD.
 
 #![no_main]
 
@@ -58,7 +59,46 @@ fn reference_decode(payload: &str, encoding: PayloadEncoding) -> Value {
         PayloadEncoding::Latin1 => latin1(&bytes),
         _ => String::from_utf8(bytes.clone()).unwrap_or_else(|_| latin1(&bytes)),
     };
-    serde_json::from_str(&text).unwrap_or_else(|_| json!({}))
+    serde_json::from_str(&with_lone_surrogates_replaced(&text)).unwrap_or_else(|_| json!({}))
+}
+
+/// Rewrites each run of `\uXXXX` escapes as the escapes of what `char::decode_utf16` makes of
+/// its code units, so that a lone surrogate, which `JSON.parse` reads and `serde_json`
+/// rejects, becomes U+FFFD as the library reads it.
+fn with_lone_surrogates_replaced(text: &str) -> String {
+    let mut output = String::with_capacity(text.len());
+    let mut units = Vec::new();
+    let mut rest = text;
+    loop {
+        let unit = rest
+            .strip_prefix("\\u")
+            .and_then(|after| after.get(..4))
+            .filter(|digits| digits.bytes().all(|byte| byte.is_ascii_hexdigit()))
+            .map(|digits| u16::from_str_radix(digits, 16).unwrap());
+        if let Some(unit) = unit {
+            units.push(unit);
+            rest = &rest[6..];
+            continue;
+        }
+        for character in char::decode_utf16(units.drain(..)) {
+            let character = character.unwrap_or(char::REPLACEMENT_CHARACTER);
+            for unit in character.encode_utf16(&mut [0; 2]) {
+                output.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+        let mut characters = rest.chars();
+        match characters.next() {
+            None => return output,
+            // Any other escape is copied whole, so that an escaped backslash is not taken
+            // for the start of an escape.
+            Some('\\') => {
+                output.push('\\');
+                output.extend(characters.next());
+            }
+            Some(character) => output.push(character),
+        }
+        rest = characters.as_str();
+    }
 }
 
 fn header(value: &str) -> String {

@@ -414,6 +414,37 @@ async fn characters_above_u00ff_in_data() {
     );
 }
 
+/// `{"user":"alice","bio":"\ud83c"}` signed with `s3cr3t`, as Remix 2.17.5 writes it for a
+/// `bio` that holds half of an emoji (`"🎉".slice(0, 1)` in JavaScript).
+const LONE_SURROGATE: &str = "eyJ1c2VyIjoiYWxpY2UiLCJiaW8iOiJcdWQ4M2MifQ%3D%3D.V7qxQ%2Bcz7egxbAmx%2BTijMebK4z744uP0D9xUBQBab7w";
+
+#[tokio::test]
+async fn lone_surrogate_escape_reads_back() {
+    let header = format!("__session={LONE_SURROGATE}");
+    let mut session = storage().get_session(Some(&header)).await.unwrap();
+    assert_eq!(session.get("user"), Some(json!("alice")));
+    // A Rust string cannot hold the lone surrogate, so it reads as U+FFFD.
+    assert_eq!(session.get("bio"), Some(json!("\u{FFFD}")));
+    assert_eq!(
+        signed_cookie().parse(Some(&header)),
+        Some(json!({"user": "alice", "bio": "\u{FFFD}"}))
+    );
+
+    // A changed session writes U+FFFD in its place, where Remix writes the escape again.
+    session.set("theme", "dark");
+    let written = storage()
+        .commit_session(&mut session, &CookieOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        data_for(&storage(), request_cookie(&written)).await,
+        json!({"user": "alice", "bio": "\u{FFFD}", "theme": "dark"})
+            .as_object()
+            .unwrap()
+            .clone()
+    );
+}
+
 #[tokio::test]
 async fn cookie_length_4096_passes_and_4097_fails() {
     let vector = remix_vector("sc-size-4096");

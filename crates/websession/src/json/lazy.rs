@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 
 use super::canonical::stringifies_to_itself;
 use super::parse::{self, Checked, MemberSpan};
+use super::string_literal;
 use super::stringify::{may_be_array_index, stringify_object, ObjectWriter, StringifyError};
 
 /// A JSON object stored either as a map or as checked JSON text.
@@ -266,7 +267,7 @@ impl Source {
     fn key_is(&self, member: &MemberSpan, key: &str) -> bool {
         match self.key_literal(member) {
             (literal, None) => {
-                serde_json::from_str::<String>(literal).is_ok_and(|decoded| decoded == key)
+                string_literal::decode(literal).is_some_and(|decoded| decoded == key)
             }
             (_, Some(plain)) => plain == key,
         }
@@ -289,7 +290,7 @@ impl Source {
     /// Decodes a member's key; `None` only if the checked literal is not a string after all.
     fn key(&self, member: &MemberSpan) -> Option<String> {
         match self.key_literal(member) {
-            (literal, None) => serde_json::from_str(literal).ok(),
+            (literal, None) => string_literal::decode(literal),
             (_, Some(plain)) => Some(plain.to_owned()),
         }
     }

@@ -9,6 +9,7 @@ mod canonical;
 mod lazy;
 mod number;
 mod parse;
+mod string_literal;
 mod stringify;
 
 pub(crate) use lazy::{FromText, LazyObject};

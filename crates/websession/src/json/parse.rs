@@ -1,11 +1,13 @@
 //! `JSON.parse` for session payloads, into `serde_json` values.
 //!
 //! The result is the same as `serde_json::from_str::<Value>` for every input: the same value,
-//! or `None` where `serde_json` returns an error. The tests compare the two on generated and
-//! damaged texts. The parser is faster because it builds each array and object at its final
-//! size from shared stacks, and copies strings without escapes straight from the input.
-//! Strings with escapes and numbers other than small non-negative integers are handed to
-//! `serde_json`, so their rules (surrogates, rounding, range) are exactly its own.
+//! or `None` where `serde_json` returns an error. The one exception is the escape of a lone
+//! UTF-16 surrogate, which `serde_json` rejects and `JSON.parse` accepts: here it reads as
+//! U+FFFD. The tests compare the two on generated and damaged texts. The parser is faster
+//! because it builds each array and object at its final size from shared stacks, and copies
+//! strings without escapes straight from the input. Strings with escapes and numbers other
+//! than small non-negative integers are handed to `serde_json`, so their rules (rounding,
+//! range) are exactly its own.
 //!
 //! [`check_object`] runs the same grammar without building values, so it accepts exactly the
 //! texts that [`parse`] accepts, and records where each top-level member of an object is.
@@ -13,6 +15,8 @@
 use std::ops::Range;
 
 use serde_json::{Map, Number, Value};
+
+use super::string_literal;
 
 /// The characters JSON allows as whitespace between tokens.
 pub(crate) const WHITESPACE: [char; 4] = [' ', '\n', '\t', '\r'];
@@ -228,7 +232,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Finds the end of a string literal with escapes and lets `serde_json` decode it.
+    /// Finds the end of a string literal with escapes and decodes it.
     fn escaped_string(&mut self) -> Option<String> {
         let start = self.position;
         let mut index = start + 1;
@@ -241,7 +245,7 @@ impl<'a> Parser<'a> {
         }
         self.position = index + 1;
         // Both ends are ASCII quotes; `get` also covers an escape of a multi-byte character.
-        serde_json::from_str(self.text.get(start..=index)?).ok()
+        string_literal::decode(self.text.get(start..=index)?)
     }
 
     fn number(&mut self) -> Option<Value> {
@@ -370,8 +374,25 @@ mod tests {
 
     use super::*;
 
+    /// Returns what `serde_json` reads, with the escapes of lone surrogates, which it rejects,
+    /// read as U+FFFD.
     fn reference(text: &str) -> Option<Value> {
-        serde_json::from_str(text).ok()
+        serde_json::from_str(text).ok().or_else(|| {
+            let replaced = string_literal::replace_lone_surrogates(text)?;
+            serde_json::from_str(&replaced).ok()
+        })
+    }
+
+    #[test]
+    fn lone_surrogate_escapes_read_as_replacement_character() {
+        let text = r#"{"user":"alice","bio":"\ud83c","\udc00":[1,"a\ud800"]}"#;
+        let expected = serde_json::json!({
+            "user": "alice",
+            "bio": "\u{FFFD}",
+            "\u{FFFD}": [1, "a\u{FFFD}"],
+        });
+        assert_eq!(parse(text), Some(expected));
+        check_agrees(text).unwrap();
     }
 
     /// Checks that `check_object` accepts what `parse` accepts, and that its member spans
@@ -439,6 +460,7 @@ mod tests {
             "1 2",
             "\"\\ud800\"",
             "\"\\udc00\\ud800\"",
+            "{\"\\ud800\":\"\\udfff\",\"\\ud800\":2}",
             "\"\\ud83d\\ude00\"",
             "\"\\u00e9\"",
             "\"\\x\"",
