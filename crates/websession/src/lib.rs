@@ -69,7 +69,7 @@ pub use cookie::{
     ConfigError, Cookie, CookieBuilder, CookieOptions, EncodeError, ParsedCookie, PayloadEncoding,
     Priority, SameSite, SerializeError, Signature, UnknownAttributeValue,
 };
-pub use session::Session;
+pub use session::{Session, ValueError};
 #[cfg(feature = "redis")]
 pub use storage::RedisStore;
 pub use storage::{

@@ -8,6 +8,47 @@ use serde_json::{Map, Value};
 
 use crate::json::{LazyObject, StringifyError};
 
+/// Error from converting a session value to or from a Rust type with serde.
+///
+/// # Examples
+///
+/// ```
+/// use websession::{Session, ValueError};
+///
+/// let mut session = Session::new();
+/// session.set("count", "three");
+/// let error = session.get_as::<u32>("count").unwrap_err();
+/// assert!(matches!(&error, ValueError::Deserialize { name, .. } if name == "count"));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ValueError {
+    /// [`Session::set_serialized`] got a value that JSON cannot represent.
+    #[error(
+        "session value {name:?} cannot be written as JSON: {source}; use types that serialize \
+         to JSON, with string keys in maps"
+    )]
+    Serialize {
+        /// The name the value was to be stored under.
+        name: String,
+        /// What `serde_json` reported.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// [`Session::get_as`] found a value of another shape than the requested type.
+    #[error(
+        "session value {name:?} does not have the requested type: {source}; read it as the \
+         type it was stored as, or unset it"
+    )]
+    Deserialize {
+        /// The name of the value.
+        name: String,
+        /// What `serde_json` reported.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
 /// The data of one visitor, loaded by a [`SessionStorage`](crate::SessionStorage) and saved
 /// back with its `commit_session`.
 ///
@@ -120,12 +161,14 @@ impl Session {
         Some(flashed)
     }
 
-    /// Returns the value under `name` (or the flash value, removed by this read) converted to
-    /// `T` through serde.
+    /// Returns the value under `name` (or the flash value) converted to `T` through serde.
+    ///
+    /// A flash value is removed only when the conversion succeeds, so a failed read leaves
+    /// the session as it was.
     ///
     /// # Errors
     ///
-    /// The `serde_json` error when the stored value does not have the shape of `T`.
+    /// [`ValueError::Deserialize`] when the stored value does not have the shape of `T`.
     ///
     /// # Examples
     ///
@@ -134,13 +177,31 @@ impl Session {
     /// session.set("count", 3);
     /// assert_eq!(session.get_as::<u32>("count")?, Some(3));
     /// assert!(session.get_as::<String>("count").is_err());
-    /// # Ok::<(), serde_json::Error>(())
+    ///
+    /// session.flash("notice", "saved");
+    /// assert!(session.get_as::<u32>("notice").is_err());
+    /// assert_eq!(session.get_as::<String>("notice")?, Some("saved".to_owned()));
+    /// assert!(!session.has("notice"));
+    /// # Ok::<(), websession::ValueError>(())
     /// ```
-    pub fn get_as<T: DeserializeOwned>(
-        &mut self,
-        name: &str,
-    ) -> Result<Option<T>, serde_json::Error> {
-        self.get(name).map(serde_json::from_value).transpose()
+    pub fn get_as<T: DeserializeOwned>(&mut self, name: &str) -> Result<Option<T>, ValueError> {
+        let convert = |value: Value| {
+            serde_json::from_value(value).map_err(|source| ValueError::Deserialize {
+                name: name.to_owned(),
+                source,
+            })
+        };
+        if let Some(value) = self.data.get(name) {
+            return convert(value).map(Some);
+        }
+        let flash_key = flash_key(name);
+        let Some(flashed) = self.data.get(&flash_key) else {
+            return Ok(None);
+        };
+        let converted = convert(flashed)?;
+        self.data.shift_remove(&flash_key);
+        self.changed = true;
+        Ok(Some(converted))
     }
 
     /// Stores `value` under `name`.
@@ -162,27 +223,38 @@ impl Session {
     ///
     /// # Errors
     ///
-    /// The `serde_json` error when `value` cannot be represented as JSON, such as a map with
-    /// non-string keys.
+    /// [`ValueError::Serialize`] when `value` cannot be represented as JSON, such as a map
+    /// with non-string keys. The session is then left as it was.
     ///
     /// # Examples
     ///
     /// ```
+    /// use std::collections::BTreeMap;
+    ///
     /// #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
     /// struct User { name: String }
     ///
     /// let mut session = websession::Session::new();
     /// session.set_serialized("user", &User { name: "alice".into() })?;
     /// assert_eq!(session.get_as::<User>("user")?, Some(User { name: "alice".into() }));
-    /// # Ok::<(), serde_json::Error>(())
+    ///
+    /// let error = session.set_serialized("grid", &BTreeMap::from([((1, 2), 3)])).unwrap_err();
+    /// assert!(error.to_string().starts_with("session value \"grid\" cannot be written as JSON"));
+    /// # Ok::<(), websession::ValueError>(())
     /// ```
     pub fn set_serialized<T: Serialize + ?Sized>(
         &mut self,
         name: impl Into<String>,
         value: &T,
-    ) -> Result<(), serde_json::Error> {
-        self.set(name, serde_json::to_value(value)?);
-        Ok(())
+    ) -> Result<(), ValueError> {
+        let name = name.into();
+        match serde_json::to_value(value) {
+            Ok(value) => {
+                self.set(name, value);
+                Ok(())
+            }
+            Err(source) => Err(ValueError::Serialize { name, source }),
+        }
     }
 
     /// Returns `true` when `name` has a value or a flash value; reading a flash value this way
@@ -328,6 +400,32 @@ mod tests {
         assert!(session.is_changed(), "a consumed flash is a change");
         assert!(!session.has("msg"));
         assert_eq!(session.get("msg"), None);
+    }
+
+    #[test]
+    fn failed_get_as_keeps_flash() {
+        let mut session = loaded(json!({"__flash_msg__": "saved"}));
+        let error = session.get_as::<u32>("msg").unwrap_err();
+        assert!(matches!(&error, ValueError::Deserialize { name, .. } if name == "msg"));
+        assert!(session.has("msg"));
+        assert!(!session.is_changed());
+        assert_eq!(
+            session.get_as::<String>("msg").unwrap(),
+            Some("saved".into())
+        );
+        assert!(session.is_changed());
+        assert!(!session.has("msg"));
+    }
+
+    #[test]
+    fn failed_set_serialized_names_value() {
+        let mut session = Session::new();
+        let grid = std::collections::BTreeMap::from([((1, 2), 3)]);
+        let error = session.set_serialized("grid", &grid).unwrap_err();
+        assert!(matches!(&error, ValueError::Serialize { name, .. } if name == "grid"));
+        assert!(error.to_string().contains("string keys in maps"), "{error}");
+        assert!(!session.has("grid"));
+        assert!(!session.is_changed());
     }
 
     #[test]

@@ -54,6 +54,11 @@ impl CookieBuilder {
 
     /// Sets the secrets: the first signs, all verify, in order. Replaces earlier secrets.
     ///
+    /// An empty list leaves the cookie unsigned, as a cookie built without secrets is, and
+    /// clients can then change its value. Check [`Cookie::is_signed`] when the list comes
+    /// from configuration, or use [`CookieSessionStorage::with_secrets`](crate::CookieSessionStorage::with_secrets),
+    /// which rejects an empty list.
+    ///
     /// # Examples
     ///
     /// ```

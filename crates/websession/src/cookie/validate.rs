@@ -52,6 +52,12 @@ pub enum ConfigError {
         /// Position of the empty secret in the list, from 0.
         index: usize,
     },
+    /// A constructor that signs was given no secrets at all.
+    #[error(
+        "no secrets given: pass at least one secret of 32 or more random bytes, or build an \
+         unsigned cookie with Cookie::builder if clients may change the data"
+    )]
+    NoSecrets,
     /// `SameSite=None` without `Secure`, which browsers reject.
     #[error("cookie {name:?} has SameSite=None without Secure; browsers drop such cookies, so set secure(true)")]
     SameSiteNoneWithoutSecure {
@@ -69,11 +75,22 @@ pub enum ConfigError {
         requirement: &'static str,
     },
     /// The `Expires` time is before 1970 or after 9999, which an HTTP date cannot express.
-    #[error("cookie expires at {expires:?}, outside 1970 to 9999: choose a time in that range")]
+    #[error(
+        "cookie expires at Unix time {}, outside 1970 to 9999: choose a time in that range",
+        unix_seconds(*expires)
+    )]
     ExpiresOutOfRange {
         /// The rejected time.
         expires: SystemTime,
     },
+}
+
+/// Returns `time` as whole seconds from 1970, negative before it.
+fn unix_seconds(time: SystemTime) -> i128 {
+    match time.duration_since(UNIX_EPOCH) {
+        Ok(after) => i128::from(after.as_secs()),
+        Err(before) => -i128::from(before.duration().as_secs()),
+    }
 }
 
 /// Checks that `name` is an RFC 7230 token, which cookie names must be.
@@ -195,6 +212,17 @@ mod tests {
         let message = check_name("a b").unwrap_err().to_string();
         assert!(message.contains("\"a b\""), "{message}");
         assert!(message.contains("letters, digits"), "{message}");
+    }
+
+    #[test]
+    fn expires_error_gives_unix_seconds() {
+        let before = UNIX_EPOCH - Duration::from_secs(315_360_000);
+        let message = check_expires(before).unwrap_err().to_string();
+        assert!(message.contains("Unix time -315360000,"), "{message}");
+        let after = UNIX_EPOCH + Duration::from_secs(MAX_EXPIRES_SECS + 1);
+        let message = check_expires(after).unwrap_err().to_string();
+        assert!(message.contains("Unix time 253402300800,"), "{message}");
+        assert!(message.contains("choose a time in that range"), "{message}");
     }
 
     #[test]

@@ -74,7 +74,11 @@ impl CookieSessionStorage {
     ///
     /// # Errors
     ///
-    /// [`ConfigError::EmptySecret`](crate::ConfigError::EmptySecret) when a secret is empty.
+    /// - [`ConfigError::NoSecrets`](crate::ConfigError::NoSecrets) when `secrets` is empty,
+    ///   because the storage would then accept data that clients changed. Build an unsigned
+    ///   cookie with [`Cookie::builder`] and pass it to [`CookieSessionStorage::new`] if
+    ///   that is intended.
+    /// - [`ConfigError::EmptySecret`](crate::ConfigError::EmptySecret) when a secret is empty.
     ///
     /// # Examples
     ///
@@ -83,6 +87,12 @@ impl CookieSessionStorage {
     ///
     /// let storage = CookieSessionStorage::with_secrets(["s3cr3t"])?;
     /// assert_eq!(storage.cookie().name(), "__session");
+    ///
+    /// let no_secrets: [&str; 0] = [];
+    /// assert_eq!(
+    ///     CookieSessionStorage::with_secrets(no_secrets).unwrap_err(),
+    ///     websession::ConfigError::NoSecrets
+    /// );
     /// # Ok::<(), websession::ConfigError>(())
     /// ```
     pub fn with_secrets<I, S>(secrets: I) -> Result<Self, crate::ConfigError>
@@ -90,9 +100,11 @@ impl CookieSessionStorage {
         I: IntoIterator<Item = S>,
         S: AsRef<[u8]>,
     {
-        Ok(Self::new(
-            Cookie::builder("__session").secrets(secrets).build()?,
-        ))
+        let cookie = Cookie::builder("__session").secrets(secrets).build()?;
+        if !cookie.is_signed() {
+            return Err(crate::ConfigError::NoSecrets);
+        }
+        Ok(Self::new(cookie))
     }
 }
 
