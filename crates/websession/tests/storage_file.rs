@@ -297,11 +297,14 @@ fn missing_directory_parent_is_io_error() {
         ),
         "{error:?}"
     );
+    let message = error.to_string();
     assert!(
-        error
-            .to_string()
-            .contains("check that the directory exists"),
-        "{error}"
+        message.starts_with("failed to create the session directory in "),
+        "{message}"
+    );
+    assert!(
+        message.contains("check that the directory exists"),
+        "{message}"
     );
 }
 

@@ -44,7 +44,7 @@ pub enum StorageError {
     #[error("session data cannot be encoded: {0}")]
     Encode(#[from] EncodeError),
     /// The per-call cookie options are invalid.
-    #[error("invalid cookie options for this commit: {0}")]
+    #[error("invalid cookie options: {0}")]
     Config(#[from] ConfigError),
     /// The store of a server-side storage failed, for example because it is unreachable.
     #[error("session store failed: {0}")]

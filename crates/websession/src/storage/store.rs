@@ -147,8 +147,9 @@ pub trait SessionStore: Send + Sync {
 pub enum StoreError {
     /// A file of a [`FileStore`](crate::FileStore) could not be read, written or removed.
     #[error(
-        "failed to {operation} a session file in {}: {source}; check that the directory \
-         exists and that this process may read and write it",
+        "failed to {} in {}: {source}; check that the directory exists and that this \
+         process may read and write it",
+        file_operation_words(operation),
         directory.display()
     )]
     Io {
@@ -210,6 +211,15 @@ pub enum StoreError {
     /// Any other failure of a custom store; the wrapped error is the source.
     #[error("custom session store failed: {0}")]
     Other(#[source] Box<dyn Error + Send + Sync>),
+}
+
+/// Returns the words for a [`StoreError::Io`] operation, as its message writes them.
+fn file_operation_words(operation: &str) -> String {
+    match operation {
+        "create" => "create the session directory".to_owned(),
+        "list" => "list the session directory".to_owned(),
+        other => format!("{other} a session file"),
+    }
 }
 
 /// Wraps a message as [`StoreError::Other`], for custom stores and tests.
@@ -284,6 +294,25 @@ mod tests {
     use std::time::UNIX_EPOCH;
 
     use super::*;
+
+    #[test]
+    fn file_error_names_the_operation() {
+        let io_error = |operation| StoreError::Io {
+            operation,
+            directory: PathBuf::from("/srv/sessions"),
+            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        };
+        let read = io_error("read").to_string();
+        assert!(
+            read.starts_with("failed to read a session file in /srv/sessions: "),
+            "{read}"
+        );
+        let list = io_error("list").to_string();
+        assert!(
+            list.starts_with("failed to list the session directory in "),
+            "{list}"
+        );
+    }
 
     #[test]
     fn record_expiry_prefers_given_expiry() {
