@@ -63,6 +63,11 @@ mod storage;
 /// not depend on it themselves.
 pub use serde_json;
 
+/// The `async_trait` attribute, which implementations of [`SessionStore`] and
+/// [`SessionStorage`] put on their `impl` block, for applications that do not depend on the
+/// `async-trait` crate themselves.
+pub use async_trait::async_trait;
+
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use cookie::{inspect_value, InspectedValue};
 pub use cookie::{

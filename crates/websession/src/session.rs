@@ -31,7 +31,7 @@ pub enum ValueError {
     Serialize {
         /// The name the value was to be stored under.
         name: String,
-        /// What `serde_json` reported.
+        /// The error from `serde_json`.
         #[source]
         source: serde_json::Error,
     },
@@ -43,7 +43,7 @@ pub enum ValueError {
     Deserialize {
         /// The name of the value.
         name: String,
-        /// What `serde_json` reported.
+        /// The error from `serde_json`.
         #[source]
         source: serde_json::Error,
     },

@@ -23,9 +23,16 @@ use crate::storage::SessionStorage;
 ///   [`ManagedSession::destroy`](super::ManagedSession::destroy);
 /// - it appends the resulting `Set-Cookie` header, keeping the handler's own cookies;
 /// - it adds `Vary: Cookie` and, unless the handler set its own `Cache-Control`,
-///   `Cache-Control: private`, because the response may depend on session data;
+///   `Cache-Control: private`, because the response may depend on session data. A handler
+///   that sets `Cache-Control: public` on such a response lets shared caches store it,
+///   `Set-Cookie` included, so keep such headers off routes that use the session;
 /// - when the storage fails, it replaces the response with a bare
 ///   `500 Internal Server Error` and logs the error with `tracing`.
+///
+/// The layer saves whatever the response's status: changes a handler made before it returned
+/// an error page are saved too. Requests that only read the session send no cookie, so they
+/// do not extend a `Max-Age` or a server-side record; see
+/// [`ManagedSession::commit_with`](super::ManagedSession::commit_with) for a rolling expiry.
 ///
 /// Responses of requests that never extracted the session pass through unchanged.
 ///

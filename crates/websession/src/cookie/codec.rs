@@ -293,8 +293,14 @@ impl Cookie {
     /// JavaScript.
     ///
     /// Returns `None` when the header is absent, the cookie is not in it, or its signature
-    /// does not verify. A verified value that is not base64 of JSON reads as an empty object;
-    /// an empty value reads as the empty string.
+    /// does not verify. A value that is not base64 of JSON, once verified or when the cookie
+    /// has no secrets, reads as an empty object; an empty value reads as the empty string.
+    ///
+    /// When the header has this cookie more than once, only the first is read, as the
+    /// JavaScript libraries do: if it does not verify, the result is `None` even when a later
+    /// one would. Browsers send a cookie set for a longer path before others of the same
+    /// name, and one that a sibling subdomain set for the parent domain may come first too;
+    /// a `__Host-` name rules both out.
     ///
     /// # Examples
     ///

@@ -72,6 +72,11 @@ impl CookieSessionStorage {
 
     /// Creates the storage with the default cookie, `__session`, signed with `secrets`.
     ///
+    /// The cookie has `Path=/` and `SameSite=Lax`, without `HttpOnly` or `Secure`, as the
+    /// JavaScript libraries' defaults are. Build one with [`Cookie::builder`] and pass it to
+    /// [`CookieSessionStorage::new`] to set `http_only(true)` and `secure(true)`, as most
+    /// applications should.
+    ///
     /// # Errors
     ///
     /// - [`ConfigError::NoSecrets`](crate::ConfigError::NoSecrets) when `secrets` is empty,

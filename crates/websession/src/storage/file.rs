@@ -31,6 +31,8 @@ const STALE_TEMP_AGE: Duration = Duration::from_secs(3600);
 /// file session storage of Remix.
 ///
 /// A file contains one JSON object: `{"expires":<milliseconds since the Unix epoch>,"data":{…}}`.
+/// This is not the layout of Remix's `createFileSessionStorage`, so the two cannot share a
+/// directory; a Rust and a JavaScript service share sessions through cookie sessions.
 ///
 /// # Guarantees
 ///
@@ -165,12 +167,24 @@ impl FileStore {
     /// # Examples
     ///
     /// ```
-    /// use std::time::Duration;
+    /// use std::sync::Arc;
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use websession::{FileStore, ManualClock, SessionStore};
     ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
     /// # let directory = std::env::temp_dir().join(websession::generate_session_id());
-    /// let store = websession::FileStore::new(&directory)?.with_max_lifetime(Duration::from_secs(86400));
+    /// let clock = ManualClock::new(UNIX_EPOCH);
+    /// let store = FileStore::new(&directory)?
+    ///     .with_clock(Arc::new(clock.clone()))
+    ///     .with_max_lifetime(Duration::from_secs(86400));
+    /// let id = store.create(&serde_json::Map::new(), None).await?;
+    /// clock.advance(Duration::from_secs(86399));
+    /// assert!(store.read(&id).await?.is_some());
+    /// clock.advance(Duration::from_secs(1));
+    /// assert_eq!(store.read(&id).await?, None);
     /// # std::fs::remove_dir_all(&directory).unwrap();
     /// # Ok::<(), websession::StoreError>(())
+    /// # }).unwrap();
     /// ```
     pub fn with_max_lifetime(mut self, max_lifetime: Duration) -> Self {
         self.max_lifetime = max_lifetime;

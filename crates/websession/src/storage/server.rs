@@ -81,6 +81,10 @@ pub struct ServerSessionStorage<S> {
 impl<S: SessionStore> ServerSessionStorage<S> {
     /// Creates the storage; logs a warning when the cookie has no secrets.
     ///
+    /// The store keeps its own clock for record expiry. When the cookie has a custom clock,
+    /// such as a [`ManualClock`](crate::ManualClock) in tests, give the store the same one
+    /// with its `with_clock`; [`ServerSessionStorage::memory`] does that itself.
+    ///
     /// # Examples
     ///
     /// ```

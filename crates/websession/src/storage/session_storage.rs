@@ -67,8 +67,8 @@ impl From<SerializeError> for StorageError {
 /// `Arc<dyn SessionStorage>`. Its methods are declared with the
 /// [`async_trait`](https://docs.rs/async-trait) macro, which is why the generated
 /// documentation shows them returning `Pin<Box<dyn Future>>`: callers simply `.await` them,
-/// and an implementation outside this crate puts `#[async_trait::async_trait]` on its `impl`
-/// block. Most stores need not implement this trait at all:
+/// and an implementation outside this crate puts `#[websession::async_trait]` (the
+/// re-exported `async_trait` attribute) on its `impl` block. Most stores need not implement this trait at all:
 /// [`ServerSessionStorage`](crate::ServerSessionStorage) turns any
 /// [`SessionStore`](crate::SessionStore) into a storage.
 ///

@@ -53,7 +53,7 @@ pub const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(14 * 24 * 3600);
 ///
 /// ```
 /// use std::time::SystemTime;
-/// use async_trait::async_trait;
+/// use websession::async_trait;
 /// use serde_json::{Map, Value};
 /// use websession::{generate_session_id, SessionStore, StoreError};
 ///
