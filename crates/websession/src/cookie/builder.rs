@@ -234,6 +234,10 @@ impl CookieBuilder {
 
     /// Sets `Partitioned`.
     ///
+    /// Browsers that support partitioned cookies accept them only with `Secure`, so set
+    /// [`secure(true)`](Self::secure) as well. The build does not check this, as the
+    /// JavaScript libraries do not.
+    ///
     /// # Examples
     ///
     /// ```
