@@ -257,6 +257,20 @@ impl Session {
         }
     }
 
+    /// Returns `true` when the session has no data, flash values included.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut session = websession::Session::new();
+    /// assert!(session.is_empty());
+    /// session.flash("notice", "saved");
+    /// assert!(!session.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
     /// Returns `true` when `name` has a value or a flash value; reading a flash value this way
     /// does not remove it.
     ///

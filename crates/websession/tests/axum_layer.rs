@@ -816,3 +816,67 @@ async fn missing_layer_logged_at_error() {
     assert!(text.contains("ERROR"), "{text}");
     assert!(text.contains("no session layer on this route"), "{text}");
 }
+
+/// Builds the login and read routes of [`app`] under a layer with rolling expiry.
+fn rolling_app(storage: Arc<dyn SessionStorage>) -> Router {
+    Router::new()
+        .route("/login", post(login))
+        .route("/user", get(show_user))
+        .layer(SessionLayer::new(storage).rolling_expiry(true))
+}
+
+#[tokio::test]
+async fn rolling_expiry_resends_read_session() {
+    let storage = storage_with(Cookie::builder("__session").secrets([SECRET]).max_age(600));
+    let app = rolling_app(storage.clone());
+    let cookie = logged_in_cookie(&app).await;
+
+    let response = send(&app, "GET", "/user", Some(&cookie)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let values = set_cookies(&response);
+    assert_eq!(values.len(), 1, "{values:?}");
+    let set_cookie = &values[0];
+    assert!(set_cookie.contains("; Max-Age=600"), "{set_cookie}");
+    let session = storage
+        .get_session(Some(&request_cookie(set_cookie)))
+        .await
+        .unwrap();
+    assert_eq!(session.data()["user"], json!("alice"));
+}
+
+#[tokio::test]
+async fn rolling_expiry_skips_visitor_without_session() {
+    let app = rolling_app(signed_storage());
+    let response = send(&app, "GET", "/user", None).await;
+    assert!(set_cookies(&response).is_empty());
+    assert_eq!(body_text(response).await, "user=null");
+}
+
+#[tokio::test]
+async fn rolling_expiry_updates_server_record() {
+    let store = RecordingStore::new();
+    let cookie = Cookie::builder("__session")
+        .secrets([SECRET])
+        .build()
+        .unwrap();
+    let storage: Arc<dyn SessionStorage> =
+        Arc::new(ServerSessionStorage::new(cookie, store.clone()));
+    let calls_of = |app: Router, cookie: String| {
+        let store = store.clone();
+        async move {
+            let before = store.calls().len();
+            send(&app, "GET", "/user", Some(&cookie)).await;
+            let calls = store.calls()[before..].to_vec();
+            calls
+                .iter()
+                .map(|call| call["fn"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    let cookie = logged_in_cookie(&app(storage.clone())).await;
+
+    let plain = calls_of(app(storage.clone()), cookie.clone()).await;
+    assert_eq!(plain, ["readData"]);
+    let rolling = calls_of(rolling_app(storage), cookie).await;
+    assert_eq!(rolling, ["readData", "updateData"]);
+}

@@ -31,8 +31,8 @@ use crate::storage::SessionStorage;
 ///
 /// The layer saves whatever the response's status: changes a handler made before it returned
 /// an error page are saved too. Requests that only read the session send no cookie, so they
-/// do not extend a `Max-Age` or a server-side record; see
-/// [`ManagedSession::commit_with`](super::ManagedSession::commit_with) for a rolling expiry.
+/// do not extend a `Max-Age` or a server-side record, unless
+/// [`rolling_expiry`](SessionLayer::rolling_expiry) is on.
 ///
 /// Responses of requests that never extracted the session pass through unchanged.
 ///
@@ -68,6 +68,7 @@ use crate::storage::SessionStorage;
 #[derive(Clone)]
 pub struct SessionLayer {
     storage: Arc<dyn SessionStorage>,
+    rolling_expiry: bool,
 }
 
 impl SessionLayer {
@@ -85,7 +86,10 @@ impl SessionLayer {
     /// # Ok::<(), websession::ConfigError>(())
     /// ```
     pub fn new(storage: Arc<dyn SessionStorage>) -> Self {
-        Self { storage }
+        Self {
+            storage,
+            rolling_expiry: false,
+        }
     }
 
     /// Creates the layer for a storage value, wrapping it in an `Arc`.
@@ -101,6 +105,46 @@ impl SessionLayer {
     /// ```
     pub fn from_storage(storage: impl SessionStorage + 'static) -> Self {
         Self::new(Arc::new(storage))
+    }
+
+    /// Commits every session that a handler loaded and that has data or an id, changed or
+    /// not, so that each request restarts the cookie's `Max-Age` and the lifetime of a
+    /// server-side record. Off by default, because it sends `Set-Cookie` on each such
+    /// response and, with a server-side storage, writes the record each time.
+    ///
+    /// Empty sessions of visitors without a session are not committed, so this creates no
+    /// cookie or record for them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use axum::{body::Body, http::Request, routing::get, Router};
+    /// use tower::ServiceExt;
+    /// use websession::axum::{ManagedSession, SessionLayer};
+    /// use websession::{Cookie, CookieSessionStorage};
+    ///
+    /// async fn read(mut session: ManagedSession) -> String {
+    ///     format!("{:?}", session.get("user"))
+    /// }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let cookie = Cookie::builder("__session").secrets(["s3cr3t"]).max_age(3600).build()?;
+    /// let app = Router::new()
+    ///     .route("/", get(read))
+    ///     .layer(SessionLayer::from_storage(CookieSessionStorage::new(cookie)).rolling_expiry(true));
+    ///
+    /// // `{"user":"alice"}`, signed with `s3cr3t`.
+    /// let request = Request::get("/")
+    ///     .header("cookie", "__session=eyJ1c2VyIjoiYWxpY2UifQ%3D%3D.ErTWUeBXXcNTMWFqdf1XfJBByaJ9LzfS%2Bf0tjIJPiXU")
+    ///     .body(Body::empty())?;
+    /// let response = app.oneshot(request).await?;
+    /// assert!(response.headers()["set-cookie"].to_str()?.contains("Max-Age=3600"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn rolling_expiry(mut self, enabled: bool) -> Self {
+        self.rolling_expiry = enabled;
+        self
     }
 
     /// Returns the storage the layer loads and saves sessions with.
@@ -123,7 +167,7 @@ impl<S> Layer<S> for SessionLayer {
     type Service = SessionService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        SessionService::new(inner, self.storage.clone())
+        SessionService::new(inner, self.storage.clone()).rolling_expiry(self.rolling_expiry)
     }
 }
 
@@ -131,6 +175,7 @@ impl fmt::Debug for SessionLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionLayer")
             .field("cookie", &self.storage.cookie().name())
+            .field("rolling_expiry", &self.rolling_expiry)
             .finish_non_exhaustive()
     }
 }

@@ -41,6 +41,7 @@ use crate::storage::SessionStorage;
 pub struct SessionService<S> {
     inner: S,
     storage: Arc<dyn SessionStorage>,
+    rolling_expiry: bool,
 }
 
 impl<S> SessionService<S> {
@@ -58,7 +59,30 @@ impl<S> SessionService<S> {
     /// # Ok::<(), websession::ConfigError>(())
     /// ```
     pub fn new(inner: S, storage: Arc<dyn SessionStorage>) -> Self {
-        Self { inner, storage }
+        Self {
+            inner,
+            storage,
+            rolling_expiry: false,
+        }
+    }
+
+    /// Commits every loaded session with data or an id, changed or not, as
+    /// [`SessionLayer::rolling_expiry`](super::SessionLayer::rolling_expiry) describes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use websession::{axum::SessionService, CookieSessionStorage};
+    ///
+    /// let storage = CookieSessionStorage::with_secrets(["s3cr3t"])?;
+    /// let inner = tower::service_fn(|()| async { Ok::<_, ()>(()) });
+    /// let service = SessionService::new(inner, std::sync::Arc::new(storage)).rolling_expiry(true);
+    /// assert!(format!("{service:?}").contains("rolling_expiry: true"));
+    /// # Ok::<(), websession::ConfigError>(())
+    /// ```
+    pub fn rolling_expiry(mut self, enabled: bool) -> Self {
+        self.rolling_expiry = enabled;
+        self
     }
 }
 
@@ -84,11 +108,12 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
 
         let slot = SessionSlot::new(self.storage.clone());
+        let rolling_expiry = self.rolling_expiry;
         request.extensions_mut().insert(slot.clone());
 
         Box::pin(async move {
             let mut response = inner.call(request).await?;
-            match save(&slot).await {
+            match save(&slot, rolling_expiry).await {
                 Ok(Saved::Untouched) => {}
                 Ok(Saved::Read { set_cookie }) => {
                     if let Some(value) = set_cookie {
@@ -117,6 +142,7 @@ impl<S> fmt::Debug for SessionService<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionService")
             .field("cookie", &self.storage.cookie().name())
+            .field("rolling_expiry", &self.rolling_expiry)
             .finish_non_exhaustive()
     }
 }
@@ -133,7 +159,7 @@ enum Saved {
 }
 
 /// Commits, rotates or destroys the request's session as the handler left it.
-async fn save(slot: &SessionSlot) -> Result<Saved, SessionError> {
+async fn save(slot: &SessionSlot, rolling_expiry: bool) -> Result<Saved, SessionError> {
     let SlotState {
         session,
         destroyed,
@@ -178,10 +204,13 @@ async fn save(slot: &SessionSlot) -> Result<Saved, SessionError> {
         return sent(value);
     }
 
-    if session.is_changed() || session.needs_resign() || cookie_options.is_some() {
+    // Rolling expiry leaves out empty sessions without an id, because committing them would
+    // create a session for every visitor who has none.
+    let rolling = rolling_expiry && !(session.is_empty() && session.id().is_empty());
+    if session.is_changed() || session.needs_resign() || cookie_options.is_some() || rolling {
         let resign_only = !session.is_changed() && session.needs_resign();
         let value = storage.commit_session(&mut session, &options).await?;
-        tracing::debug!(cookie, resign_only, "session committed");
+        tracing::debug!(cookie, resign_only, rolling, "session committed");
         return sent(value);
     }
     Ok(Saved::Read { set_cookie: None })

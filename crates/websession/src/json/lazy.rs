@@ -157,6 +157,18 @@ impl LazyObject {
         }
     }
 
+    /// Returns `true` when the object has no members, without parsing the text.
+    pub(crate) fn is_empty(&self) -> bool {
+        if let Some(map) = self.map.get() {
+            return map.is_empty();
+        }
+        match &self.stored {
+            Stored::Map => true,
+            Stored::Text(source) => source.members.is_empty(),
+            Stored::Edited(edited) => edited.members.is_empty(),
+        }
+    }
+
     /// Returns the whole map, parsing the text the first time.
     pub(crate) fn map(&self) -> &Map<String, Value> {
         self.map.get_or_init(|| match &self.stored {
