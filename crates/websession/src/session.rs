@@ -10,6 +10,9 @@ use crate::json::{LazyObject, StringifyError};
 
 /// Error from converting a session value to or from a Rust type with serde.
 ///
+/// The message names the value but leaves out `serde_json`'s description, which can quote
+/// the stored data; [`source`](std::error::Error::source) returns it.
+///
 /// # Examples
 ///
 /// ```
@@ -25,8 +28,8 @@ use crate::json::{LazyObject, StringifyError};
 pub enum ValueError {
     /// [`Session::set_serialized`] got a value that JSON cannot represent.
     #[error(
-        "session value {name:?} cannot be written as JSON: {source}; use types that serialize \
-         to JSON, with string keys in maps"
+        "session value {name:?} cannot be written as JSON; use types that serialize to JSON, \
+         with string keys in maps"
     )]
     Serialize {
         /// The name the value was to be stored under.
@@ -37,8 +40,8 @@ pub enum ValueError {
     },
     /// [`Session::get_as`] found a value of another shape than the requested type.
     #[error(
-        "session value {name:?} does not have the requested type: {source}; read it as the \
-         type it was stored as, or unset it"
+        "session value {name:?} does not have the requested type; read it as the type it was \
+         stored as, or remove it (Session::unset, or Session::get for a flash value)"
     )]
     Deserialize {
         /// The name of the value.

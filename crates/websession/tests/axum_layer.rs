@@ -8,6 +8,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use axum::body::Body;
+use axum::extract::State;
 use axum::http::{Response, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -19,6 +20,7 @@ use common::axum_http::{
 use common::log_capture::CapturedLog;
 use common::recording_store::RecordingStore;
 use serde_json::json;
+use tokio::sync::Notify;
 use websession::axum::{ManagedSession, SessionLayer};
 use websession::{
     Cookie, CookieBuilder, CookieOptions, CookieSessionStorage, ParsedCookie, Priority, SameSite,
@@ -872,5 +874,74 @@ async fn rolling_expiry_updates_server_record() {
     let plain = calls_of(app(storage.clone()), cookie.clone()).await;
     assert_eq!(plain, ["readData"]);
     let rolling = calls_of(rolling_app(storage), cookie).await;
-    assert_eq!(rolling, ["readData", "updateData"]);
+    // `RecordingStore` keeps the default `touch`, which reads the record and writes it back.
+    assert_eq!(rolling, ["readData", "readData", "updateData"]);
+}
+
+/// Lets a test hold a request between loading its session and returning.
+#[derive(Clone, Default)]
+struct Gate {
+    loaded: Arc<Notify>,
+    release: Arc<Notify>,
+}
+
+/// Reads the user, then waits until the test releases the request.
+async fn slow_user(State(gate): State<Gate>, mut session: ManagedSession) -> String {
+    let user = session.get("user").unwrap_or_default();
+    gate.loaded.notify_one();
+    gate.release.notified().await;
+    format!("user={user}")
+}
+
+/// Runs a `/slow-user` request with `cookie` that `/path` overlaps with the same cookie, under
+/// a layer with rolling expiry, and returns the slow request's response.
+async fn overlapped_read(
+    storage: Arc<dyn SessionStorage>,
+    cookie: &str,
+    path: &str,
+) -> Response<Body> {
+    let gate = Gate::default();
+    let app = Router::new()
+        .route("/slow-user", get(slow_user))
+        .route("/cart", post(add_to_cart))
+        .route("/login-rotating", post(login_rotating))
+        .with_state(gate.clone())
+        .layer(SessionLayer::new(storage).rolling_expiry(true));
+    let slow = tokio::spawn({
+        let (app, cookie) = (app.clone(), cookie.to_owned());
+        async move { send(&app, "GET", "/slow-user", Some(&cookie)).await }
+    });
+    gate.loaded.notified().await;
+    send_for_set_cookie(&app, path, Some(cookie)).await;
+    gate.release.notify_one();
+    slow.await.unwrap()
+}
+
+#[tokio::test]
+async fn rolling_expiry_keeps_overlapping_change() {
+    let (_, storage) = memory_storage(SECRET);
+    let cookie = logged_in_cookie(&app(storage.clone())).await;
+
+    let response = overlapped_read(storage.clone(), &cookie, "/cart").await;
+    assert_eq!(
+        set_cookies(&response).len(),
+        1,
+        "the read still extends the expiry"
+    );
+    let session = storage.get_session(Some(&cookie)).await.unwrap();
+    assert_eq!(session.data()["cart"], json!(["book"]));
+    assert_eq!(session.data()["user"], json!("alice"));
+}
+
+#[tokio::test]
+async fn rolling_expiry_leaves_rotated_cookie_alone() {
+    let (server, storage) = memory_storage(SECRET);
+    let cookie = logged_in_cookie(&app(storage.clone())).await;
+
+    let response = overlapped_read(storage.clone(), &cookie, "/login-rotating").await;
+    assert!(
+        set_cookies(&response).is_empty(),
+        "the rotated cookie of the other request must not be replaced or deleted"
+    );
+    assert_eq!(server.store().len(), 1, "only the rotated record is left");
 }

@@ -443,6 +443,34 @@ async fn lone_surrogate_escape_reads_back() {
             .unwrap()
             .clone()
     );
+
+    // The payload is ASCII, so a Latin-1 storage (solid-start) reads the same cookie. Latin-1
+    // cannot hold U+FFFD, so the commit writes it as an escape.
+    let latin1 = CookieSessionStorage::new(
+        Cookie::builder("__session")
+            .secrets(["s3cr3t"])
+            .payload_encoding(PayloadEncoding::Latin1)
+            .build()
+            .unwrap(),
+    );
+    let mut session = latin1.get_session(Some(&header)).await.unwrap();
+    assert_eq!(session.get("bio"), Some(json!("\u{FFFD}")));
+    session.set("theme", "dark");
+    let written = latin1
+        .commit_session(&mut session, &CookieOptions::default())
+        .await
+        .unwrap();
+    let payload = request_cookie(&written)
+        .strip_prefix("__session=")
+        .unwrap()
+        .split("%3D")
+        .next()
+        .unwrap();
+    // Base64 of `{"user":"alice","bio":"\ufffd","theme":"dark"}`.
+    assert_eq!(
+        payload,
+        "eyJ1c2VyIjoiYWxpY2UiLCJiaW8iOiJcdWZmZmQiLCJ0aGVtZSI6ImRhcmsifQ"
+    );
 }
 
 #[tokio::test]

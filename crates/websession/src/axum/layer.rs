@@ -16,6 +16,8 @@ use crate::storage::SessionStorage;
 /// - it commits the session when it changed (a consumed flash value counts), when its
 ///   cookie verified only with an older secret (re-signing it with the current one), or
 ///   when the handler called [`ManagedSession::commit_with`](super::ManagedSession::commit_with);
+/// - with [`rolling_expiry`](SessionLayer::rolling_expiry) on, it extends the expiry of
+///   every other session that has data or an id;
 /// - it gives the session a fresh id, keeping its data, when the handler called
 ///   [`ManagedSession::rotate_id`](super::ManagedSession::rotate_id), and then sends a
 ///   cookie even when the data did not change;
@@ -30,8 +32,8 @@ use crate::storage::SessionStorage;
 ///   `500 Internal Server Error` and logs the error with `tracing`.
 ///
 /// The layer saves whatever the response's status: changes a handler made before it returned
-/// an error page are saved too. Requests that only read the session send no cookie, so they
-/// do not extend a `Max-Age` or a server-side record, unless
+/// an error page are saved too. Requests that only read the session send no cookie unless it
+/// needs re-signing, so they do not extend a `Max-Age` or a server-side record, unless
 /// [`rolling_expiry`](SessionLayer::rolling_expiry) is on.
 ///
 /// Responses of requests that never extracted the session pass through unchanged.
@@ -107,13 +109,24 @@ impl SessionLayer {
         Self::new(Arc::new(storage))
     }
 
-    /// Commits every session that a handler loaded and that has data or an id, changed or
+    /// Extends every session that a handler loaded and that has data or an id, changed or
     /// not, so that each request restarts the cookie's `Max-Age` and the lifetime of a
     /// server-side record. Off by default, because it sends `Set-Cookie` on each such
-    /// response and, with a server-side storage, writes the record each time.
+    /// response and, with a server-side storage, writes to the store each time.
     ///
-    /// Empty sessions of visitors without a session are not committed, so this creates no
-    /// cookie or record for them.
+    /// An unchanged session goes through
+    /// [`SessionStorage::touch_session`](crate::SessionStorage::touch_session). A server-side
+    /// storage then sets only the record's expiry, so a change that another request made
+    /// meanwhile stays, and sends no cookie when that request destroyed the session or
+    /// rotated its id. The cookie storage sends the data as loaded, so of two requests that
+    /// run at the same time, the cookie of the one that finishes last wins, even if it only
+    /// read.
+    ///
+    /// Sessions with no data and no id are left alone: those of visitors without a cookie or
+    /// with a tampered or expired one, and cookie sessions whose data is `{}`, whose
+    /// `Max-Age` is then not extended. So this creates no cookie or record for visitors
+    /// without a session. Every other response of a route that loads the session carries
+    /// `Set-Cookie`, which makes the `Cache-Control: public` warning above matter more.
     ///
     /// # Examples
     ///

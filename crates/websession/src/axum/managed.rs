@@ -16,6 +16,7 @@ use crate::session::Session;
 /// It dereferences to [`Session`]. The layer loads the session the first time a handler
 /// extracts it. Once the handler has returned, the layer commits the session if it changed
 /// (a consumed flash value counts) or if its cookie verified only with an older secret,
+/// extends it if the layer has [`rolling_expiry`](super::SessionLayer::rolling_expiry) on,
 /// moves it to a new id if the handler called [`rotate_id`](Self::rotate_id), and deletes
 /// it if the handler called [`destroy`](Self::destroy). Requests whose handlers
 /// never extract a `ManagedSession` cost no storage access.

@@ -8,8 +8,8 @@
 //!   [`SetSessionCookie`], as in the JavaScript API.
 //! - [`SessionLayer`] saves sessions automatically: handlers extract a [`ManagedSession`],
 //!   and the layer commits it when it changed, re-signs it after a secret rotation,
-//!   destroys it on request, and marks the response with `Vary: Cookie` and
-//!   `Cache-Control: private`.
+//!   destroys it on request, extends it on each request if asked to, and marks the
+//!   response with `Vary: Cookie` and `Cache-Control: private`.
 //!
 //! At login, call [`ManagedSession::rotate_id`] or [`LoadedSession::rotate_id`]: they move
 //! the session's data to a fresh id, so that an id planted or read before login (session

@@ -204,14 +204,21 @@ async fn save(slot: &SessionSlot, rolling_expiry: bool) -> Result<Saved, Session
         return sent(value);
     }
 
-    // Rolling expiry leaves out empty sessions without an id, because committing them would
-    // create a session for every visitor who has none.
-    let rolling = rolling_expiry && !(session.is_empty() && session.id().is_empty());
-    if session.is_changed() || session.needs_resign() || cookie_options.is_some() || rolling {
+    if session.is_changed() || session.needs_resign() || cookie_options.is_some() {
         let resign_only = !session.is_changed() && session.needs_resign();
         let value = storage.commit_session(&mut session, &options).await?;
-        tracing::debug!(cookie, resign_only, rolling, "session committed");
+        tracing::debug!(cookie, resign_only, "session committed");
         return sent(value);
+    }
+
+    // Rolling expiry leaves out empty sessions without an id, because committing them would
+    // create a session for every visitor who has none.
+    if rolling_expiry && !(session.is_empty() && session.id().is_empty()) {
+        let touched = storage.touch_session(&mut session, &options).await?;
+        tracing::debug!(cookie, sent = touched.is_some(), "session expiry extended");
+        if let Some(value) = touched {
+            return sent(value);
+        }
     }
     Ok(Saved::Read { set_cookie: None })
 }

@@ -33,7 +33,8 @@ pub enum PayloadEncoding {
     #[default]
     Utf8,
     /// Latin-1, one byte a character, as solid-start 0.2 writes with `btoa`. Characters above
-    /// U+00FF cannot be written in this encoding.
+    /// U+00FF cannot be written in this encoding, except U+FFFD, which is written as the
+    /// JSON escape `\ufffd`.
     Latin1,
 }
 
@@ -59,7 +60,7 @@ pub enum EncodeError {
         code = u32::from(*character)
     )]
     NotLatin1 {
-        /// The first character above U+00FF.
+        /// The first character above U+00FF, other than U+FFFD.
         character: char,
     },
     /// The value cannot be written as JSON.
@@ -100,10 +101,24 @@ pub(crate) fn encode_json(
     Ok(())
 }
 
+/// Returns the Latin-1 bytes of the JSON text `text`, as `btoa` takes them.
+///
+/// U+FFFD is written as the escape `\ufffd`, which `JSON.parse` reads as the same character.
+/// It stands for an escaped lone surrogate read from a cookie, which a JavaScript writer
+/// escapes too, so such a session can be committed again. Outside strings JSON text is
+/// ASCII, so the character is always inside a string literal.
 fn latin1_bytes(text: &str) -> Result<Vec<u8>, EncodeError> {
-    text.chars()
-        .map(|character| u8::try_from(character).map_err(|_| EncodeError::NotLatin1 { character }))
-        .collect()
+    let mut bytes = Vec::with_capacity(text.len());
+    for character in text.chars() {
+        match u8::try_from(character) {
+            Ok(byte) => bytes.push(byte),
+            Err(_) if character == char::REPLACEMENT_CHARACTER => {
+                bytes.extend_from_slice(b"\\ufffd");
+            }
+            Err(_) => return Err(EncodeError::NotLatin1 { character }),
+        }
+    }
+    Ok(bytes)
 }
 
 /// Decodes a payload as the JavaScript libraries do; `None` when it is not base64 text of a
@@ -180,6 +195,17 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(message.contains("U+2028"), "{message}");
+    }
+
+    #[test]
+    fn latin1_escapes_replacement_character() {
+        let payload = encoded(json!({"bio": "a\u{FFFD}"}), PayloadEncoding::Latin1).unwrap();
+        // Base64 of `{"bio":"a\ufffd"}`.
+        assert_eq!(payload, "eyJiaW8iOiJhXHVmZmZkIn0=");
+        assert_eq!(
+            decode(&payload, PayloadEncoding::Latin1),
+            Some(json!({"bio": "a\u{FFFD}"}))
+        );
     }
 
     #[test]

@@ -54,8 +54,9 @@ pub enum ConfigError {
     },
     /// A constructor that signs was given no secrets at all.
     #[error(
-        "no secrets given: pass at least one secret of 32 or more random bytes, or build an \
-         unsigned cookie with Cookie::builder if clients may change the data"
+        "no secrets given: pass at least one secret of 32 or more random bytes, or, if \
+         clients may be allowed to change the data, build an unsigned cookie with \
+         Cookie::builder and pass it to CookieSessionStorage::new"
     )]
     NoSecrets,
     /// `SameSite=None` without `Secure`, which browsers reject.

@@ -566,6 +566,29 @@ mod tests {
         }
 
         #[test]
+        fn escaped_code_units_read_as_lossy_utf16(
+            units in prop::collection::vec(prop_oneof![0xD7F0u16..=0xE010, any::<u16>()], 0..8),
+            uppercase in any::<bool>(),
+        ) {
+            let escaped: String = units
+                .iter()
+                .map(|unit| {
+                    if uppercase {
+                        format!("\\u{unit:04X}")
+                    } else {
+                        format!("\\u{unit:04x}")
+                    }
+                })
+                .collect();
+            let text = format!("{{\"{escaped}\":[\"{escaped}\"]}}");
+            let expected = String::from_utf16_lossy(&units);
+            let mut object = Map::new();
+            object.insert(expected.clone(), Value::Array(vec![Value::String(expected)]));
+            prop_assert_eq!(parse(&text), Some(Value::Object(object)));
+            prop_assert_eq!(check_agrees(&text), Ok(()));
+        }
+
+        #[test]
         fn damaged_texts_match_serde_json(
             value in any_value(),
             position in any::<prop::sample::Index>(),

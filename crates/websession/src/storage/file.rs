@@ -32,7 +32,7 @@ const STALE_TEMP_AGE: Duration = Duration::from_secs(3600);
 ///
 /// A file contains one JSON object: `{"expires":<milliseconds since the Unix epoch>,"data":{…}}`.
 /// This is not the layout of Remix's `createFileSessionStorage`, so the two cannot share a
-/// directory; a Rust and a JavaScript service share sessions through cookie sessions.
+/// directory. A Rust and a JavaScript service share sessions through cookie sessions.
 ///
 /// # Guarantees
 ///
@@ -365,24 +365,29 @@ impl FileStore {
         })
     }
 
+    /// Replaces the live record of `id` with `text`, or with its own data and `expires` when
+    /// `text` is `None`; removes it when `expires` has passed.
     fn update_blocking(
         &self,
         id: &str,
-        text: &str,
-        keep: bool,
+        text: Option<&str>,
+        expires: SystemTime,
         now: SystemTime,
     ) -> Result<bool, StoreError> {
         if !is_valid_session_id(id) {
             return Ok(false);
         }
         let _guard = self.lock(id);
-        if self.live_record_locked(id, now)?.is_none() {
+        let Some(record) = self.live_record_locked(id, now)? else {
             return Ok(false);
-        }
-        if keep {
-            self.write_atomically(id, text)?;
-        } else {
+        };
+        if expires <= now {
             self.remove_file(&self.path_of(id))?;
+            return Ok(true);
+        }
+        match text {
+            Some(text) => self.write_atomically(id, text)?,
+            None => self.write_atomically(id, &record::encode(&record.data, expires)?)?,
         }
         Ok(true)
     }
@@ -452,7 +457,14 @@ impl SessionStore for FileStore {
         let expires = record_expiry(expires, now, self.max_lifetime);
         let text = record::encode(data, expires)?;
         let (store, id) = (self.clone(), id.to_owned());
-        run_blocking(move || store.update_blocking(&id, &text, expires > now, now)).await
+        run_blocking(move || store.update_blocking(&id, Some(&text), expires, now)).await
+    }
+
+    async fn touch(&self, id: &str, expires: Option<SystemTime>) -> Result<bool, StoreError> {
+        let now = self.clock.now();
+        let expires = record_expiry(expires, now, self.max_lifetime);
+        let (store, id) = (self.clone(), id.to_owned());
+        run_blocking(move || store.update_blocking(&id, None, expires, now)).await
     }
 
     async fn delete(&self, id: &str) -> Result<(), StoreError> {

@@ -201,6 +201,36 @@ impl MemoryStore {
         before - entries.records.len()
     }
 
+    /// Sets the expiry of the live record under `id`, and its data when `data` is given, in
+    /// one critical section. Returns `false` when there is no live record.
+    fn rewrite(
+        &self,
+        id: &str,
+        data: Option<&Map<String, Value>>,
+        expires: Option<SystemTime>,
+    ) -> bool {
+        if !is_valid_session_id(id) {
+            return false;
+        }
+        let now = self.clock.now();
+        let expires = record_expiry(expires, now, self.max_lifetime);
+        let mut entries = self.lock();
+        entries.sweep_if_due(now);
+        let Some(entry) = entries.live(id, now) else {
+            return false;
+        };
+        if expires > now {
+            if let Some(data) = data {
+                entry.data = data.clone();
+            }
+            entry.expires = expires;
+            return true;
+        }
+        // Committed with an expiry that has already passed: the record ends now.
+        entries.records.remove(id);
+        true
+    }
+
     fn lock(&self) -> MutexGuard<'_, Entries> {
         // Every critical section leaves the map consistent, so a panic elsewhere while the
         // lock was held does not make the data unusable.
@@ -277,24 +307,11 @@ impl SessionStore for MemoryStore {
         data: &Map<String, Value>,
         expires: Option<SystemTime>,
     ) -> Result<bool, StoreError> {
-        if !is_valid_session_id(id) {
-            return Ok(false);
-        }
-        let now = self.clock.now();
-        let expires = record_expiry(expires, now, self.max_lifetime);
-        let mut entries = self.lock();
-        entries.sweep_if_due(now);
-        let Some(entry) = entries.live(id, now) else {
-            return Ok(false);
-        };
-        if expires > now {
-            entry.data = data.clone();
-            entry.expires = expires;
-            return Ok(true);
-        }
-        // Committed with an expiry that has already passed: the record ends now.
-        entries.records.remove(id);
-        Ok(true)
+        Ok(self.rewrite(id, Some(data), expires))
+    }
+
+    async fn touch(&self, id: &str, expires: Option<SystemTime>) -> Result<bool, StoreError> {
+        Ok(self.rewrite(id, None, expires))
     }
 
     async fn delete(&self, id: &str) -> Result<(), StoreError> {

@@ -54,6 +54,27 @@ end
 return 1
 "#;
 
+/// Sets the expiry of the record under `KEYS[1]` to `ARGV[1]` (milliseconds since the Unix
+/// epoch) and its time to live to `ARGV[2]` seconds, keeping its data, but only when a live
+/// record is there at `ARGV[3]` (milliseconds since the epoch). A time to live of `0`
+/// deletes the record instead. Returns 1 when there was a live record, else 0; an expired or
+/// unreadable record is deleted.
+const TOUCH_SCRIPT: &str = r#"
+local old = redis.call('GET', KEYS[1])
+if not old then return 0 end
+local expires, rest = string.match(old, '^{"expires":(%-?%d+),(.*)$')
+if not expires or tonumber(expires) <= tonumber(ARGV[3]) then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+if ARGV[2] == '0' then
+  redis.call('DEL', KEYS[1])
+else
+  redis.call('SET', KEYS[1], '{"expires":' .. ARGV[1] .. ',' .. rest, 'EX', ARGV[2])
+end
+return 1
+"#;
+
 /// Keeps session records in Redis, so that every server behind a load balancer sees the same
 /// sessions. Available with the cargo feature `redis`.
 ///
@@ -368,6 +389,28 @@ impl SessionStore for RedisStore {
         Ok(updated == 1)
     }
 
+    async fn touch(&self, id: &str, expires: Option<SystemTime>) -> Result<bool, StoreError> {
+        if !is_valid_session_id(id) {
+            return Ok(false);
+        }
+        let now = self.clock.now();
+        let expires = record_expiry(expires, now, self.max_lifetime);
+        let ttl = ttl_seconds(expires, now).unwrap_or(0);
+        let mut connection = self.connection.clone();
+        let touched: i64 = touch_script()
+            .key(self.key(id))
+            .arg(millis_since_epoch(expires))
+            .arg(ttl)
+            .arg(millis_since_epoch(now))
+            .invoke_async(&mut connection)
+            .await
+            .map_err(|source| StoreError::Redis {
+                operation: "touch",
+                source,
+            })?;
+        Ok(touched == 1)
+    }
+
     async fn delete(&self, id: &str) -> Result<(), StoreError> {
         if !is_valid_session_id(id) {
             return Ok(());
@@ -409,6 +452,11 @@ fn ttl_seconds(expires: SystemTime, now: SystemTime) -> Option<u64> {
 fn read_script() -> &'static Script {
     static SCRIPT: OnceLock<Script> = OnceLock::new();
     SCRIPT.get_or_init(|| Script::new(READ_SCRIPT))
+}
+
+fn touch_script() -> &'static Script {
+    static SCRIPT: OnceLock<Script> = OnceLock::new();
+    SCRIPT.get_or_init(|| Script::new(TOUCH_SCRIPT))
 }
 
 fn update_script() -> &'static Script {

@@ -264,6 +264,30 @@ impl<S: SessionStore> SessionStorage for ServerSessionStorage<S> {
         self.finish_commit(session, id, overrides)
     }
 
+    async fn touch_session(
+        &self,
+        session: &mut Session,
+        overrides: &CookieOptions,
+    ) -> Result<Option<String>, StorageError> {
+        if session.is_changed() || session.id().is_empty() {
+            return self.commit_session(session, overrides).await.map(Some);
+        }
+        // The deletion cookie merges and validates `overrides` exactly as a commit does.
+        self.cookie.deletion(overrides)?;
+        let expires = self.expiry_for(overrides);
+        let id = session.id().to_owned();
+        let touched = is_valid_session_id(&id) && self.store.touch(&id, expires).await?;
+        if !touched {
+            tracing::debug!(
+                cookie = self.cookie.name(),
+                "session record is gone at touch, destroyed or replaced meanwhile; sending \
+                 no cookie"
+            );
+            return Ok(None);
+        }
+        self.finish_commit(session, id, overrides).map(Some)
+    }
+
     async fn destroy_session(
         &self,
         session: &mut Session,

@@ -175,6 +175,54 @@ pub trait SessionStorage: Send + Sync {
         self.commit_session(session, overrides).await
     }
 
+    /// Extends the session's expiry as a commit with `overrides` would, and returns the
+    /// `Set-Cookie` value to send, or `None` when nothing should be sent.
+    ///
+    /// A server-side storage sets the expiry of an unchanged session's record without
+    /// writing its data, so that a change another request made meanwhile stays. When the
+    /// record is gone, because another request destroyed the session or rotated its id, it
+    /// returns `None`, so the cookie that request sent is not replaced. A changed session, or one
+    /// without a record, is committed. This default implementation commits, which for
+    /// [`CookieSessionStorage`](crate::CookieSessionStorage) sends the data as loaded: of two
+    /// requests that run at the same time, the cookie of the one that finishes last wins.
+    ///
+    /// # Errors
+    ///
+    /// As [`commit_session`](SessionStorage::commit_session).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use websession::{Cookie, CookieOptions, ServerSessionStorage, SessionStorage};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let storage = ServerSessionStorage::memory(Cookie::builder("s").secrets(["k"]).build()?);
+    /// let mut session = storage.get_session(None).await?;
+    /// session.set("cart", 1);
+    /// let set_cookie = storage.commit_session(&mut session, &CookieOptions::default()).await?;
+    /// let request_cookie = set_cookie.split(';').next().unwrap();
+    ///
+    /// // One request loads the session and only reads it; another changes it meanwhile.
+    /// let mut reader = storage.get_session(Some(request_cookie)).await?;
+    /// let mut writer = storage.get_session(Some(request_cookie)).await?;
+    /// writer.set("cart", 2);
+    /// storage.commit_session(&mut writer, &CookieOptions::default()).await?;
+    ///
+    /// let touched = storage.touch_session(&mut reader, &CookieOptions::default()).await?;
+    /// assert_eq!(touched.as_deref(), Some(set_cookie.as_str()));
+    /// let mut now = storage.get_session(Some(request_cookie)).await?;
+    /// assert_eq!(now.get("cart"), Some(2.into()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    async fn touch_session(
+        &self,
+        session: &mut Session,
+        overrides: &CookieOptions,
+    ) -> Result<Option<String>, StorageError> {
+        self.commit_session(session, overrides).await.map(Some)
+    }
+
     /// Loads the session from a `Cookie` request header; `None` or a header without a valid
     /// session cookie gives a new empty session.
     ///

@@ -119,6 +119,25 @@ pub trait SessionStore: Send + Sync {
         expires: Option<SystemTime>,
     ) -> Result<bool, StoreError>;
 
+    /// Sets the expiry of the record under `id` without changing its data and returns
+    /// `true`, or returns `false` and writes nothing when there is no live record under `id`.
+    /// An `expires` that has already passed removes the record, as with
+    /// [`update`](SessionStore::update).
+    ///
+    /// The default reads the record and updates it with the data it read, so a change that
+    /// another request writes in between is lost. The stores of this crate override it with
+    /// one atomic step.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError`] when the store cannot be reached or written.
+    async fn touch(&self, id: &str, expires: Option<SystemTime>) -> Result<bool, StoreError> {
+        match self.read(id).await? {
+            Some(data) => self.update(id, &data, expires).await,
+            None => Ok(false),
+        }
+    }
+
     /// Removes the record under `id`; an id without a record is not an error.
     ///
     /// # Errors
@@ -169,7 +188,7 @@ pub enum StoreError {
         redis_hint(source)
     )]
     Redis {
-        /// The failed operation: `connect`, `create`, `read`, `update` or `delete`.
+        /// The failed operation: `connect`, `create`, `read`, `update`, `touch` or `delete`.
         operation: &'static str,
         /// The error from the `redis` crate.
         #[source]

@@ -41,6 +41,9 @@ macro_rules! conformance_suite {
             expiry_max_age_zero,
             expiry_in_past,
             expiry_refreshed_by_commit,
+            touch_extends_expiry_keeping_newer_data,
+            touch_of_vanished_record_sends_nothing,
+            touch_with_past_expiry_removes_record,
             no_expiry_uses_max_lifetime,
             unknown_id_not_adopted,
             invalid_ids_read_as_new,
@@ -334,6 +337,76 @@ pub async fn expiry_refreshed_by_commit<S: SessionStore + Clone>(store: S, clock
     );
     clock.advance(Duration::from_secs(10));
     assert!(load(&storage, &cookie).await.data().is_empty());
+}
+
+pub async fn touch_extends_expiry_keeping_newer_data<S: SessionStore + Clone>(
+    store: S,
+    clock: ManualClock,
+) {
+    let storage = ServerSessionStorage::new(cookie(&clock, Some(60)), store.clone());
+    let cookie = committed(&storage, json!({"cart": 1})).await;
+    // Two requests load the session; the writer changes it while the reader only reads.
+    let mut reader = load(&storage, &cookie).await;
+    let mut writer = load(&storage, &cookie).await;
+    writer.set("cart", 2);
+    storage.commit_session(&mut writer, &none()).await.unwrap();
+
+    clock.advance(Duration::from_secs(50));
+    let touched = storage.touch_session(&mut reader, &none()).await.unwrap();
+    let touched = touched.expect("a live record sends its cookie");
+    assert_eq!(request_cookie(&touched), cookie);
+    assert!(touched.contains("; Max-Age=60"), "{touched}");
+
+    clock.advance(Duration::from_secs(50));
+    assert_eq!(
+        load(&storage, &cookie).await.data(),
+        &object(json!({"cart": 2})),
+        "alive 100 s after creation, with the writer's data, because the touch at 50 s moved \
+         only the expiry"
+    );
+    clock.advance(Duration::from_secs(10));
+    assert!(load(&storage, &cookie).await.data().is_empty());
+}
+
+pub async fn touch_of_vanished_record_sends_nothing<S: SessionStore + Clone>(
+    store: S,
+    clock: ManualClock,
+) {
+    let storage = storage(&store, &clock);
+    let cookie = committed(&storage, json!({"user": "alice"})).await;
+    let mut reader = load(&storage, &cookie).await;
+    let old_id = reader.id().to_owned();
+    let mut other = load(&storage, &cookie).await;
+    storage.rotate_id(&mut other, &none()).await.unwrap();
+
+    let touched = storage.touch_session(&mut reader, &none()).await.unwrap();
+    assert_eq!(
+        touched, None,
+        "the rotated cookie of the other request must stand"
+    );
+    assert!(!store.touch(&old_id, None).await.unwrap());
+    assert_eq!(
+        store.read(&old_id).await.unwrap(),
+        None,
+        "touch creates no record"
+    );
+    assert_eq!(
+        store.read(other.id()).await.unwrap(),
+        Some(object(json!({"user": "alice"})))
+    );
+}
+
+pub async fn touch_with_past_expiry_removes_record<S: SessionStore + Clone>(
+    store: S,
+    clock: ManualClock,
+) {
+    let storage = storage(&store, &clock);
+    let cookie = committed(&storage, json!({"a": 1})).await;
+    let id = load(&storage, &cookie).await.id().to_owned();
+
+    let past = start() - Duration::from_secs(1);
+    assert!(store.touch(&id, Some(past)).await.unwrap());
+    assert_eq!(store.read(&id).await.unwrap(), None);
 }
 
 pub async fn no_expiry_uses_max_lifetime<S: SessionStore + Clone>(store: S, clock: ManualClock) {
