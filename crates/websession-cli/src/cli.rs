@@ -240,7 +240,7 @@ pub enum SignEncoding {
     /// UTF-8, as Remix and React Router write it.
     Utf8,
     /// Latin-1, one byte a character, as solid-start 0.2 writes it. Data with characters
-    /// above U+00FF is rejected.
+    /// above U+00FF is rejected, except U+FFFD, which is written as the escape `\ufffd`.
     Latin1,
 }
 

@@ -189,7 +189,7 @@ pub enum CliError {
         code = u32::from(*character)
     )]
     NotLatin1 {
-        /// The first character above U+00FF.
+        /// The first character above U+00FF, other than U+FFFD.
         character: char,
     },
     /// The cookie options are invalid.

@@ -23,8 +23,8 @@ use serde_json::json;
 use tokio::sync::Notify;
 use websession::axum::{ManagedSession, SessionLayer};
 use websession::{
-    Cookie, CookieBuilder, CookieOptions, CookieSessionStorage, ParsedCookie, Priority, SameSite,
-    ServerSessionStorage, Session, SessionStorage, StorageError, StoreError,
+    Cookie, CookieBuilder, CookieOptions, CookieSessionStorage, MemoryStore, ParsedCookie,
+    Priority, SameSite, ServerSessionStorage, Session, SessionStorage, StorageError, StoreError,
 };
 
 const SECRET: &str = "layer test secret";
@@ -893,12 +893,13 @@ async fn slow_user(State(gate): State<Gate>, mut session: ManagedSession) -> Str
     format!("user={user}")
 }
 
-/// Runs a `/slow-user` request with `cookie` that `/path` overlaps with the same cookie, under
-/// a layer with rolling expiry, and returns the slow request's response.
+/// Runs a `/slow-user` request with `cookie` that `/path` overlaps with the same cookie, and
+/// returns the slow request's response.
 async fn overlapped_read(
     storage: Arc<dyn SessionStorage>,
     cookie: &str,
     path: &str,
+    rolling_expiry: bool,
 ) -> Response<Body> {
     let gate = Gate::default();
     let app = Router::new()
@@ -906,7 +907,7 @@ async fn overlapped_read(
         .route("/cart", post(add_to_cart))
         .route("/login-rotating", post(login_rotating))
         .with_state(gate.clone())
-        .layer(SessionLayer::new(storage).rolling_expiry(true));
+        .layer(SessionLayer::new(storage).rolling_expiry(rolling_expiry));
     let slow = tokio::spawn({
         let (app, cookie) = (app.clone(), cookie.to_owned());
         async move { send(&app, "GET", "/slow-user", Some(&cookie)).await }
@@ -922,7 +923,7 @@ async fn rolling_expiry_keeps_overlapping_change() {
     let (_, storage) = memory_storage(SECRET);
     let cookie = logged_in_cookie(&app(storage.clone())).await;
 
-    let response = overlapped_read(storage.clone(), &cookie, "/cart").await;
+    let response = overlapped_read(storage.clone(), &cookie, "/cart", true).await;
     assert_eq!(
         set_cookies(&response).len(),
         1,
@@ -938,10 +939,56 @@ async fn rolling_expiry_leaves_rotated_cookie_alone() {
     let (server, storage) = memory_storage(SECRET);
     let cookie = logged_in_cookie(&app(storage.clone())).await;
 
-    let response = overlapped_read(storage.clone(), &cookie, "/login-rotating").await;
+    let response = overlapped_read(storage.clone(), &cookie, "/login-rotating", true).await;
     assert!(
         set_cookies(&response).is_empty(),
         "the rotated cookie of the other request must not be replaced or deleted"
     );
     assert_eq!(server.store().len(), 1, "only the rotated record is left");
+}
+
+/// Returns a memory storage signed with `old secret` and one that shares its records and
+/// signs with `new secret`, keeping the old one for verifying.
+fn storages_across_secret_rotation() -> (Arc<dyn SessionStorage>, Arc<dyn SessionStorage>) {
+    let store = MemoryStore::new();
+    let storage = |secrets: &[&str]| -> Arc<dyn SessionStorage> {
+        let cookie = Cookie::builder("__session")
+            .secrets(secrets.iter().copied())
+            .build()
+            .unwrap();
+        Arc::new(ServerSessionStorage::new(cookie, store.clone()))
+    };
+    (
+        storage(&["old secret"]),
+        storage(&["new secret", "old secret"]),
+    )
+}
+
+#[tokio::test]
+async fn resign_keeps_overlapping_change() {
+    let (old, rotated) = storages_across_secret_rotation();
+    let cookie = logged_in_cookie(&app(old)).await;
+
+    let response = overlapped_read(rotated.clone(), &cookie, "/cart", false).await;
+    let values = set_cookies(&response);
+    assert_eq!(values.len(), 1, "the read re-signs the cookie: {values:?}");
+    let session = rotated
+        .get_session(Some(&request_cookie(&values[0])))
+        .await
+        .unwrap();
+    assert!(!session.needs_resign());
+    assert_eq!(session.data()["cart"], json!(["book"]));
+    assert_eq!(session.data()["user"], json!("alice"));
+}
+
+#[tokio::test]
+async fn resign_leaves_rotated_cookie_alone() {
+    let (old, rotated) = storages_across_secret_rotation();
+    let cookie = logged_in_cookie(&app(old)).await;
+
+    let response = overlapped_read(rotated, &cookie, "/login-rotating", false).await;
+    assert!(
+        set_cookies(&response).is_empty(),
+        "the rotated cookie of the other request must not be replaced or deleted"
+    );
 }

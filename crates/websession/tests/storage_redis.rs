@@ -198,6 +198,9 @@ async fn foreign_value_reads_as_no_session() {
         "not json",
         r#"{"expires":"soon","data":{}}"#,
         r#"{"expires":99999999999999,"data":["#,
+        // JSON records in another layout, which the update and touch scripts cannot read.
+        r#"{"expires": 99999999999999,"data":{"a":1}}"#,
+        r#"{"data":{"a":1},"expires":99999999999999}"#,
     ] {
         let _: () = server.command(redis::cmd("SET").arg(key).arg(value));
         assert_eq!(store.read("planted-value").await.unwrap(), None, "{value}");

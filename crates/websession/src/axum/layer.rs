@@ -115,12 +115,20 @@ impl SessionLayer {
     /// response and, with a server-side storage, writes to the store each time.
     ///
     /// An unchanged session goes through
-    /// [`SessionStorage::touch_session`](crate::SessionStorage::touch_session). A server-side
-    /// storage then sets only the record's expiry, so a change that another request made
-    /// meanwhile stays, and sends no cookie when that request destroyed the session or
-    /// rotated its id. The cookie storage sends the data as loaded, so of two requests that
-    /// run at the same time, the cookie of the one that finishes last wins, even if it only
-    /// read.
+    /// [`SessionStorage::touch_session`](crate::SessionStorage::touch_session), as one whose
+    /// cookie needs re-signing does with the option off. A server-side storage then sets only
+    /// the record's expiry, so a change that another request made meanwhile stays (with
+    /// [`MemoryStore`](crate::MemoryStore), `RedisStore`, and
+    /// [`FileStore`](crate::FileStore) within one process). It sends no cookie when the record
+    /// is already gone at the time of the touch, because another request destroyed the
+    /// session or rotated its id. The cookie storage sends the data as loaded, so of two
+    /// requests that run at the same time, the cookie of the one that finishes last wins,
+    /// even if it only read.
+    ///
+    /// Each extension uses the cookie's own attributes: after a handler committed with
+    /// other options through [`ManagedSession::commit_with`](super::ManagedSession::commit_with),
+    /// such as a longer `Max-Age` for "remember me", the next request that only reads the
+    /// session sets the cookie's configured `Max-Age` again.
     ///
     /// Sessions with no data and no id are left alone: those of visitors without a cookie or
     /// with a tampered or expired one, and cookie sessions whose data is `{}`, whose

@@ -66,7 +66,7 @@ impl<S> SessionService<S> {
         }
     }
 
-    /// Commits every loaded session with data or an id, changed or not, as
+    /// Extends every loaded session with data or an id, changed or not, as
     /// [`SessionLayer::rolling_expiry`](super::SessionLayer::rolling_expiry) describes.
     ///
     /// # Examples
@@ -204,18 +204,26 @@ async fn save(slot: &SessionSlot, rolling_expiry: bool) -> Result<Saved, Session
         return sent(value);
     }
 
-    if session.is_changed() || session.needs_resign() || cookie_options.is_some() {
-        let resign_only = !session.is_changed() && session.needs_resign();
+    if session.is_changed() || cookie_options.is_some() {
         let value = storage.commit_session(&mut session, &options).await?;
-        tracing::debug!(cookie, resign_only, "session committed");
+        tracing::debug!(cookie, "session committed");
         return sent(value);
     }
 
-    // Rolling expiry leaves out empty sessions without an id, because committing them would
-    // create a session for every visitor who has none.
-    if rolling_expiry && !(session.is_empty() && session.id().is_empty()) {
+    // An unchanged session is written again through `touch_session`, so that a server-side
+    // storage does not overwrite a change that another request made meanwhile. Rolling
+    // expiry leaves out empty sessions without an id, because extending them would create a
+    // session for every visitor who has none.
+    let resign = session.needs_resign();
+    let roll = rolling_expiry && !(session.is_empty() && session.id().is_empty());
+    if resign || roll {
         let touched = storage.touch_session(&mut session, &options).await?;
-        tracing::debug!(cookie, sent = touched.is_some(), "session expiry extended");
+        tracing::debug!(
+            cookie,
+            resign,
+            sent = touched.is_some(),
+            "unchanged session re-signed or extended"
+        );
         if let Some(value) = touched {
             return sent(value);
         }

@@ -420,7 +420,7 @@ impl Cookie {
     /// - [`SerializeError::Config`] when the merged attributes are invalid (see
     ///   [`ConfigError`]).
     /// - [`SerializeError::Encode`] when the value cannot be encoded: a character above U+00FF
-    ///   with [`PayloadEncoding::Latin1`], or nesting deeper than
+    ///   other than U+FFFD with [`PayloadEncoding::Latin1`], or nesting deeper than
     ///   [`json::MAX_DEPTH`](crate::json::MAX_DEPTH).
     ///
     /// # Examples

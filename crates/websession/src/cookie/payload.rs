@@ -101,7 +101,8 @@ pub(crate) fn encode_json(
     Ok(())
 }
 
-/// Returns the Latin-1 bytes of the JSON text `text`, as `btoa` takes them.
+/// Returns the Latin-1 bytes of the JSON text `text`, as `btoa` takes them (`btoa` itself
+/// rejects U+FFFD).
 ///
 /// U+FFFD is written as the escape `\ufffd`, which `JSON.parse` reads as the same character.
 /// It stands for an escaped lone surrogate read from a cookie, which a JavaScript writer

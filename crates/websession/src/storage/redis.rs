@@ -57,8 +57,9 @@ return 1
 /// Sets the expiry of the record under `KEYS[1]` to `ARGV[1]` (milliseconds since the Unix
 /// epoch) and its time to live to `ARGV[2]` seconds, keeping its data, but only when a live
 /// record is there at `ARGV[3]` (milliseconds since the epoch). A time to live of `0`
-/// deletes the record instead. Returns 1 when there was a live record, else 0; an expired or
-/// unreadable record is deleted.
+/// deletes the record instead. Returns 1 when there was a live record, else 0. A value that
+/// does not start with `{"expires":<integer>,` is deleted; the rest of the value is kept
+/// unchecked.
 const TOUCH_SCRIPT: &str = r#"
 local old = redis.call('GET', KEYS[1])
 if not old then return 0 end
@@ -341,8 +342,16 @@ impl SessionStore for RedisStore {
         let Some(value) = value else {
             return Ok(None);
         };
-        if let Some(record) = record::decode(&value) {
-            return Ok(Some(record.data));
+        // The update and touch scripts find the expiry at the start of the value, so a record
+        // is readable only in the layout that `record::encode` writes.
+        let record = record::decode(&value).filter(|_| starts_like_record(&value));
+        if let Some(record) = record {
+            // The script compares integers only, so an expiry it could not read ends here.
+            if !record.is_expired(self.clock.now()) {
+                return Ok(Some(record.data));
+            }
+            self.delete(id).await?;
+            return Ok(None);
         }
         tracing::warn!(
             prefix = %self.prefix,
@@ -454,6 +463,17 @@ fn read_script() -> &'static Script {
     SCRIPT.get_or_init(|| Script::new(READ_SCRIPT))
 }
 
+/// Returns `true` when `value` starts as the scripts expect a record to:
+/// `{"expires":<integer>,`.
+fn starts_like_record(value: &[u8]) -> bool {
+    let Some(rest) = value.strip_prefix(b"{\"expires\":") else {
+        return false;
+    };
+    let rest = rest.strip_prefix(b"-").unwrap_or(rest);
+    let digits = rest.iter().take_while(|byte| byte.is_ascii_digit()).count();
+    digits > 0 && rest.get(digits) == Some(&b',')
+}
+
 fn touch_script() -> &'static Script {
     static SCRIPT: OnceLock<Script> = OnceLock::new();
     SCRIPT.get_or_init(|| Script::new(TOUCH_SCRIPT))
@@ -481,6 +501,18 @@ mod tests {
         assert_eq!(ttl(60_000), Some(60));
         assert_eq!(ttl(0), None);
         assert_eq!(ttl_seconds(now, now + Duration::from_secs(1)), None);
+    }
+
+    #[test]
+    fn record_prefix_is_an_integer_expiry() {
+        assert!(starts_like_record(
+            br#"{"expires":1700000000000,"data":{}}"#
+        ));
+        assert!(starts_like_record(br#"{"expires":-5,"data":{}}"#));
+        assert!(!starts_like_record(br#"{"expires": 1,"data":{}}"#));
+        assert!(!starts_like_record(br#"{"expires":1.5,"data":{}}"#));
+        assert!(!starts_like_record(br#"{"expires":-,"data":{}}"#));
+        assert!(!starts_like_record(br#"{"data":{},"expires":1}"#));
     }
 
     #[test]

@@ -269,15 +269,15 @@ impl<S: SessionStore> SessionStorage for ServerSessionStorage<S> {
         session: &mut Session,
         overrides: &CookieOptions,
     ) -> Result<Option<String>, StorageError> {
-        if session.is_changed() || session.id().is_empty() {
+        // A commit also handles an id that a loaded session cannot have: it drops it.
+        if session.is_changed() || !is_valid_session_id(session.id()) {
             return self.commit_session(session, overrides).await.map(Some);
         }
         // The deletion cookie merges and validates `overrides` exactly as a commit does.
         self.cookie.deletion(overrides)?;
         let expires = self.expiry_for(overrides);
         let id = session.id().to_owned();
-        let touched = is_valid_session_id(&id) && self.store.touch(&id, expires).await?;
-        if !touched {
+        if !self.store.touch(&id, expires).await? {
             tracing::debug!(
                 cookie = self.cookie.name(),
                 "session record is gone at touch, destroyed or replaced meanwhile; sending \

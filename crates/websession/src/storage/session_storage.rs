@@ -178,13 +178,18 @@ pub trait SessionStorage: Send + Sync {
     /// Extends the session's expiry as a commit with `overrides` would, and returns the
     /// `Set-Cookie` value to send, or `None` when nothing should be sent.
     ///
-    /// A server-side storage sets the expiry of an unchanged session's record without
-    /// writing its data, so that a change another request made meanwhile stays. When the
-    /// record is gone, because another request destroyed the session or rotated its id, it
-    /// returns `None`, so the cookie that request sent is not replaced. A changed session, or one
-    /// without a record, is committed. This default implementation commits, which for
+    /// A server-side storage sets the expiry of an unchanged session's record with
+    /// [`SessionStore::touch`](crate::SessionStore::touch), without writing its data, so that
+    /// a change another request made meanwhile stays. When the record is already gone,
+    /// because another request destroyed the session or rotated its id, it returns `None`,
+    /// so the cookie that request sent is not replaced. A changed session, or one without an
+    /// id, is committed. The cookie is written with the current secret, so this also
+    /// re-signs a cookie that verified with an older one.
+    ///
+    /// This default implementation commits, which for
     /// [`CookieSessionStorage`](crate::CookieSessionStorage) sends the data as loaded: of two
-    /// requests that run at the same time, the cookie of the one that finishes last wins.
+    /// requests that run at the same time, the cookie of the one that finishes last wins. A
+    /// storage that wraps another should forward this method, or it gets this default.
     ///
     /// # Errors
     ///
