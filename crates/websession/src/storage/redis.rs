@@ -279,6 +279,31 @@ impl RedisStore {
         &self.prefix
     }
 
+    /// Runs the update or touch `script` on the record of `id` with `value` as its first
+    /// argument, and returns whether a live record was there.
+    async fn rewrite(
+        &self,
+        operation: &'static str,
+        script: &Script,
+        id: &str,
+        value: String,
+        expires: SystemTime,
+        now: SystemTime,
+    ) -> Result<bool, StoreError> {
+        // A time to live of 0 makes the script delete the record, which has expired already.
+        let ttl = ttl_seconds(expires, now).unwrap_or(0);
+        let mut connection = self.connection.clone();
+        let rewritten: i64 = script
+            .key(self.key(id))
+            .arg(value)
+            .arg(ttl)
+            .arg(millis_since_epoch(now))
+            .invoke_async(&mut connection)
+            .await
+            .map_err(|source| StoreError::Redis { operation, source })?;
+        Ok(rewritten == 1)
+    }
+
     fn key(&self, id: &str) -> String {
         format!("{}{id}", self.prefix)
     }
@@ -381,21 +406,8 @@ impl SessionStore for RedisStore {
         let now = self.clock.now();
         let expires = record_expiry(expires, now, self.max_lifetime);
         let text = record::encode(data, expires)?;
-        // A time to live of 0 makes the script delete the record, which has expired already.
-        let ttl = ttl_seconds(expires, now).unwrap_or(0);
-        let mut connection = self.connection.clone();
-        let updated: i64 = update_script()
-            .key(self.key(id))
-            .arg(text)
-            .arg(ttl)
-            .arg(millis_since_epoch(now))
-            .invoke_async(&mut connection)
+        self.rewrite("update", update_script(), id, text, expires, now)
             .await
-            .map_err(|source| StoreError::Redis {
-                operation: "update",
-                source,
-            })?;
-        Ok(updated == 1)
     }
 
     async fn touch(&self, id: &str, expires: Option<SystemTime>) -> Result<bool, StoreError> {
@@ -404,20 +416,9 @@ impl SessionStore for RedisStore {
         }
         let now = self.clock.now();
         let expires = record_expiry(expires, now, self.max_lifetime);
-        let ttl = ttl_seconds(expires, now).unwrap_or(0);
-        let mut connection = self.connection.clone();
-        let touched: i64 = touch_script()
-            .key(self.key(id))
-            .arg(millis_since_epoch(expires))
-            .arg(ttl)
-            .arg(millis_since_epoch(now))
-            .invoke_async(&mut connection)
+        let expires_millis = millis_since_epoch(expires).to_string();
+        self.rewrite("touch", touch_script(), id, expires_millis, expires, now)
             .await
-            .map_err(|source| StoreError::Redis {
-                operation: "touch",
-                source,
-            })?;
-        Ok(touched == 1)
     }
 
     async fn delete(&self, id: &str) -> Result<(), StoreError> {
