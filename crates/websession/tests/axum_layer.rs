@@ -893,24 +893,37 @@ async fn slow_user(State(gate): State<Gate>, mut session: ManagedSession) -> Str
     format!("user={user}")
 }
 
-/// Runs a `/slow-user` request with `cookie` that `/path` overlaps with the same cookie, and
-/// returns the slow request's response.
-async fn overlapped_read(
+/// Asks for a longer `Max-Age` without changing the data, then waits like [`slow_user`].
+async fn slow_remember(State(gate): State<Gate>, mut session: ManagedSession) -> &'static str {
+    session.commit_with(CookieOptions {
+        max_age: Some(86400),
+        ..CookieOptions::default()
+    });
+    gate.loaded.notify_one();
+    gate.release.notified().await;
+    "remembered"
+}
+
+/// Runs a request to `slow_path` (`/slow-user` or `/slow-remember`) with `cookie` that a
+/// request to `path` overlaps with the same cookie, and returns the slow request's response.
+async fn overlapped(
     storage: Arc<dyn SessionStorage>,
     cookie: &str,
+    slow_path: &str,
     path: &str,
     rolling_expiry: bool,
 ) -> Response<Body> {
     let gate = Gate::default();
     let app = Router::new()
         .route("/slow-user", get(slow_user))
+        .route("/slow-remember", get(slow_remember))
         .route("/cart", post(add_to_cart))
         .route("/login-rotating", post(login_rotating))
         .with_state(gate.clone())
         .layer(SessionLayer::new(storage).rolling_expiry(rolling_expiry));
     let slow = tokio::spawn({
-        let (app, cookie) = (app.clone(), cookie.to_owned());
-        async move { send(&app, "GET", "/slow-user", Some(&cookie)).await }
+        let (app, cookie, slow_path) = (app.clone(), cookie.to_owned(), slow_path.to_owned());
+        async move { send(&app, "GET", &slow_path, Some(&cookie)).await }
     });
     gate.loaded.notified().await;
     send_for_set_cookie(&app, path, Some(cookie)).await;
@@ -923,7 +936,7 @@ async fn rolling_expiry_keeps_overlapping_change() {
     let (_, storage) = memory_storage(SECRET);
     let cookie = logged_in_cookie(&app(storage.clone())).await;
 
-    let response = overlapped_read(storage.clone(), &cookie, "/cart", true).await;
+    let response = overlapped(storage.clone(), &cookie, "/slow-user", "/cart", true).await;
     assert_eq!(
         set_cookies(&response).len(),
         1,
@@ -939,7 +952,14 @@ async fn rolling_expiry_leaves_rotated_cookie_alone() {
     let (server, storage) = memory_storage(SECRET);
     let cookie = logged_in_cookie(&app(storage.clone())).await;
 
-    let response = overlapped_read(storage.clone(), &cookie, "/login-rotating", true).await;
+    let response = overlapped(
+        storage.clone(),
+        &cookie,
+        "/slow-user",
+        "/login-rotating",
+        true,
+    )
+    .await;
     assert!(
         set_cookies(&response).is_empty(),
         "the rotated cookie of the other request must not be replaced or deleted"
@@ -969,7 +989,7 @@ async fn resign_keeps_overlapping_change() {
     let (old, rotated) = storages_across_secret_rotation();
     let cookie = logged_in_cookie(&app(old)).await;
 
-    let response = overlapped_read(rotated.clone(), &cookie, "/cart", false).await;
+    let response = overlapped(rotated.clone(), &cookie, "/slow-user", "/cart", false).await;
     let values = set_cookies(&response);
     assert_eq!(values.len(), 1, "the read re-signs the cookie: {values:?}");
     let session = rotated
@@ -986,9 +1006,31 @@ async fn resign_leaves_rotated_cookie_alone() {
     let (old, rotated) = storages_across_secret_rotation();
     let cookie = logged_in_cookie(&app(old)).await;
 
-    let response = overlapped_read(rotated, &cookie, "/login-rotating", false).await;
+    let response = overlapped(rotated, &cookie, "/slow-user", "/login-rotating", false).await;
     assert!(
         set_cookies(&response).is_empty(),
         "the rotated cookie of the other request must not be replaced or deleted"
     );
+}
+
+#[tokio::test]
+async fn commit_with_keeps_overlapping_change() {
+    let (_, storage) = memory_storage(SECRET);
+    let cookie = logged_in_cookie(&app(storage.clone())).await;
+
+    let response = overlapped(storage.clone(), &cookie, "/slow-remember", "/cart", false).await;
+    let values = set_cookies(&response);
+    assert_eq!(values.len(), 1, "{values:?}");
+    assert!(values[0].contains("; Max-Age=86400"), "{}", values[0]);
+    let session = storage.get_session(Some(&cookie)).await.unwrap();
+    assert_eq!(session.data()["cart"], json!(["book"]));
+}
+
+#[tokio::test]
+async fn commit_with_leaves_rotated_cookie_alone() {
+    let (_, storage) = memory_storage(SECRET);
+    let cookie = logged_in_cookie(&app(storage.clone())).await;
+
+    let response = overlapped(storage, &cookie, "/slow-remember", "/login-rotating", false).await;
+    assert!(set_cookies(&response).is_empty());
 }

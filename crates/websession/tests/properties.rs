@@ -237,7 +237,6 @@ fn same_as_javascript(left: &Value, right: &Value) -> bool {
     }
 }
 
-/// Returns `true` when some string in `value` (key or text) has a character above U+00FF.
 /// Returns `true` when `value` has a character that a Latin-1 payload cannot hold: one above
 /// U+00FF other than U+FFFD, which it writes as an escape.
 fn has_char_latin1_cannot_hold(value: &Value) -> bool {

@@ -13,11 +13,13 @@ use crate::storage::SessionStorage;
 ///
 /// After the inner service responds, for a request whose handler extracted the session:
 ///
-/// - it commits the session when it changed (a consumed flash value counts), when its
-///   cookie verified only with an older secret (re-signing it with the current one), or
-///   when the handler called [`ManagedSession::commit_with`](super::ManagedSession::commit_with);
-/// - with [`rolling_expiry`](SessionLayer::rolling_expiry) on, it extends the expiry of
-///   every other session that has data or an id;
+/// - it commits the session when it changed (a consumed flash value counts);
+/// - it saves an unchanged session again through
+///   [`SessionStorage::touch_session`](crate::SessionStorage::touch_session) when the
+///   handler called [`ManagedSession::commit_with`](super::ManagedSession::commit_with),
+///   when its cookie verified only with an older secret (re-signing it with the current
+///   one), or, with [`rolling_expiry`](SessionLayer::rolling_expiry) on, when it has data or
+///   an id. A server-side storage then sets the record's expiry without rewriting its data;
 /// - it gives the session a fresh id, keeping its data, when the handler called
 ///   [`ManagedSession::rotate_id`](super::ManagedSession::rotate_id), and then sends a
 ///   cookie even when the data did not change;
@@ -32,8 +34,8 @@ use crate::storage::SessionStorage;
 ///   `500 Internal Server Error` and logs the error with `tracing`.
 ///
 /// The layer saves whatever the response's status: changes a handler made before it returned
-/// an error page are saved too. Requests that only read the session send no cookie unless it
-/// needs re-signing, so they do not extend a `Max-Age` or a server-side record, unless
+/// an error page are saved too. Requests that only read the session send no cookie and do not
+/// extend a `Max-Age` or a server-side record, unless its cookie needs re-signing or
 /// [`rolling_expiry`](SessionLayer::rolling_expiry) is on.
 ///
 /// Responses of requests that never extracted the session pass through unchanged.
@@ -118,8 +120,8 @@ impl SessionLayer {
     /// [`SessionStorage::touch_session`](crate::SessionStorage::touch_session), as one whose
     /// cookie needs re-signing does with the option off. A server-side storage then sets only
     /// the record's expiry, so a change that another request made meanwhile stays (with
-    /// [`MemoryStore`](crate::MemoryStore), `RedisStore`, and
-    /// [`FileStore`](crate::FileStore) within one process). It sends no cookie when the record
+    /// [`MemoryStore`](crate::MemoryStore), `RedisStore`, and clones of one
+    /// [`FileStore`](crate::FileStore)). It sends no cookie when the record
     /// is already gone at the time of the touch, because another request destroyed the
     /// session or rotated its id. The cookie storage sends the data as loaded, so of two
     /// requests that run at the same time, the cookie of the one that finishes last wins,
@@ -128,11 +130,12 @@ impl SessionLayer {
     /// Each extension uses the cookie's own attributes: after a handler committed with
     /// other options through [`ManagedSession::commit_with`](super::ManagedSession::commit_with),
     /// such as a longer `Max-Age` for "remember me", the next request that only reads the
-    /// session sets the cookie's configured `Max-Age` again.
+    /// session sets the cookie's configured `Max-Age` again. A re-signed cookie gets the
+    /// cookie's own attributes too.
     ///
     /// Sessions with no data and no id are left alone: those of visitors without a cookie or
     /// with a tampered or expired one, and cookie sessions whose data is `{}`, whose
-    /// `Max-Age` is then not extended. So this creates no cookie or record for visitors
+    /// `Max-Age` is then not extended unless the cookie needs re-signing. So this creates no cookie or record for visitors
     /// without a session. Every other response of a route that loads the session carries
     /// `Set-Cookie`, which makes the `Cache-Control: public` warning above matter more.
     ///

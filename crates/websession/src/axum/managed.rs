@@ -172,9 +172,11 @@ impl ManagedSession {
         self.slot.lock().rotate_id = true;
     }
 
-    /// Commits the session after the handler returns even when it did not change, with
+    /// Saves the session after the handler returns even when it did not change, with
     /// `overrides` replacing cookie attributes for this response, such as a longer
-    /// `Max-Age` for "remember me". A [`rotate_id`](Self::rotate_id) and a
+    /// `Max-Age` for "remember me". An unchanged session goes through
+    /// [`SessionStorage::touch_session`](crate::SessionStorage::touch_session), so a
+    /// server-side storage sets its record's expiry without rewriting its data. A [`rotate_id`](Self::rotate_id) and a
     /// [`destroy`](Self::destroy) in the same request use the same overrides, the latter for
     /// the removal cookie.
     ///

@@ -204,7 +204,7 @@ async fn save(slot: &SessionSlot, rolling_expiry: bool) -> Result<Saved, Session
         return sent(value);
     }
 
-    if session.is_changed() || cookie_options.is_some() {
+    if session.is_changed() {
         let value = storage.commit_session(&mut session, &options).await?;
         tracing::debug!(cookie, "session committed");
         return sent(value);
@@ -216,13 +216,13 @@ async fn save(slot: &SessionSlot, rolling_expiry: bool) -> Result<Saved, Session
     // session for every visitor who has none.
     let resign = session.needs_resign();
     let roll = rolling_expiry && !(session.is_empty() && session.id().is_empty());
-    if resign || roll {
+    if cookie_options.is_some() || resign || roll {
         let touched = storage.touch_session(&mut session, &options).await?;
         tracing::debug!(
             cookie,
             resign,
             sent = touched.is_some(),
-            "unchanged session re-signed or extended"
+            "unchanged session saved again"
         );
         if let Some(value) = touched {
             return sent(value);

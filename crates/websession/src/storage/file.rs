@@ -46,9 +46,9 @@ const STALE_TEMP_AGE: Duration = Duration::from_secs(3600);
 ///   it is removed when read, updated, or swept by [`FileStore::remove_expired`]. A record
 ///   without an expiry lives [`DEFAULT_MAX_LIFETIME`] after its last commit, or as set by
 ///   [`FileStore::with_max_lifetime`].
-/// - **No resurrection:** within one process, `update` and `touch` check that the record
-///   exists and replace it under a lock that `delete` takes too, so a session destroyed
-///   while another request ran stays destroyed.
+/// - **No resurrection:** among clones of one `FileStore`, `update` and `touch` check that
+///   the record exists and replace it under a lock that `delete` takes too, so a session
+///   destroyed while another request ran stays destroyed.
 /// - **Ids stay inside the directory:** an id that
 ///   [`is_valid_session_id`](crate::is_valid_session_id) rejects is never turned into a path.
 /// - On Unix, the files are created readable and writable by their owner only (mode
@@ -59,8 +59,9 @@ const STALE_TEMP_AGE: Duration = Duration::from_secs(3600);
 /// - Between two requests of one session that commit at the same time, the last writer
 ///   wins: its data replaces the other's, with no merge.
 /// - The lock that keeps `update` and `touch` from reviving a deleted record, and `touch`
-///   from undoing another write, is per process. Several processes sharing one directory
-///   get atomic writes but not those checks: a commit, or with rolling expiry a request
+///   from undoing another write, is shared only by clones of one `FileStore`. Separate
+///   `FileStore` values on one directory, in one process or several, get atomic writes but
+///   not those checks: a commit, or with rolling expiry a request
 ///   that only reads, racing a destroy or a commit in another process can bring back a
 ///   destroyed record or older data.
 /// - Expired files are removed only when they are read or when

@@ -371,7 +371,7 @@ impl SessionStore for RedisStore {
         // is readable only in the layout that `record::encode` writes.
         let record = record::decode(&value).filter(|_| starts_like_record(&value));
         if let Some(record) = record {
-            // The script compares integers only, so an expiry it could not read ends here.
+            // The clock has moved on since the script compared the expiry, so check it again.
             if !record.is_expired(self.clock.now()) {
                 return Ok(Some(record.data));
             }
