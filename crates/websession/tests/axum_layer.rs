@@ -524,15 +524,20 @@ async fn rotate_id_without_cookie_creates_record() {
     assert!(session.data().is_empty(), "{:?}", session.data());
 }
 
-#[tokio::test]
-async fn rotate_id_calls_create_then_delete() {
+/// Returns a server-side storage whose store records every call, and that store.
+fn recording_storage() -> (RecordingStore, Arc<dyn SessionStorage>) {
     let store = RecordingStore::new();
     let cookie = Cookie::builder("__session")
         .secrets([SECRET])
         .build()
         .unwrap();
-    let storage: Arc<dyn SessionStorage> =
-        Arc::new(ServerSessionStorage::new(cookie, store.clone()));
+    let storage = Arc::new(ServerSessionStorage::new(cookie, store.clone()));
+    (store, storage)
+}
+
+#[tokio::test]
+async fn rotate_id_calls_create_then_delete() {
+    let (store, storage) = recording_storage();
     let app = app(storage);
     let before = request_cookie(&send_for_set_cookie(&app, "/cart", None).await);
     let calls_before = store.calls().len();
@@ -850,13 +855,7 @@ async fn rolling_expiry_resends_read_session() {
 
 #[tokio::test]
 async fn rolling_expiry_updates_server_record() {
-    let store = RecordingStore::new();
-    let cookie = Cookie::builder("__session")
-        .secrets([SECRET])
-        .build()
-        .unwrap();
-    let storage: Arc<dyn SessionStorage> =
-        Arc::new(ServerSessionStorage::new(cookie, store.clone()));
+    let (store, storage) = recording_storage();
     let calls_of = |app: Router, cookie: String| {
         let store = store.clone();
         async move {

@@ -65,6 +65,17 @@ fn storage() -> CookieSessionStorage {
     CookieSessionStorage::new(signed_cookie())
 }
 
+/// Returns the cookie storage with the Latin-1 payload encoding of solid-start.
+fn latin1_storage() -> CookieSessionStorage {
+    CookieSessionStorage::new(
+        Cookie::builder("__session")
+            .secrets(["s3cr3t"])
+            .payload_encoding(PayloadEncoding::Latin1)
+            .build()
+            .unwrap(),
+    )
+}
+
 fn alice() -> Map<String, Value> {
     let mut data = Map::new();
     data.insert("user".into(), json!("alice"));
@@ -375,13 +386,7 @@ async fn characters_above_u00ff_in_data() {
 
     // Latin-1 payloads (solid-start) cannot: the commit fails with a typed error, in keys
     // and values alike, and nothing is written.
-    let latin1 = CookieSessionStorage::new(
-        Cookie::builder("__session")
-            .secrets(["s3cr3t"])
-            .payload_encoding(PayloadEncoding::Latin1)
-            .build()
-            .unwrap(),
-    );
+    let latin1 = latin1_storage();
     for (key, value) in [("name", "日本語"), ("emoji🙂", "x"), ("sep", "\u{2028}")] {
         let mut session = Session::new();
         session.set(key, value);
@@ -446,13 +451,7 @@ async fn lone_surrogate_escape_reads_back() {
 
     // The payload is ASCII, so a Latin-1 storage (solid-start) reads the same cookie. Latin-1
     // cannot hold U+FFFD, so the commit writes it as an escape.
-    let latin1 = CookieSessionStorage::new(
-        Cookie::builder("__session")
-            .secrets(["s3cr3t"])
-            .payload_encoding(PayloadEncoding::Latin1)
-            .build()
-            .unwrap(),
-    );
+    let latin1 = latin1_storage();
     let mut session = latin1.get_session(Some(&header)).await.unwrap();
     assert_eq!(session.get("bio"), Some(json!("\u{FFFD}")));
     session.set("theme", "dark");
