@@ -79,7 +79,8 @@ fuzz_target!(|data: &[u8]| {
             Err(StorageError::Encode(EncodeError::NotLatin1 { character }))
                 if client_controls_latin1_data =>
             {
-                assert!(u32::from(character) > 0xff && character != char::REPLACEMENT_CHARACTER);
+                assert!(u32::from(character) > 0xff);
+                assert_ne!(character, char::REPLACEMENT_CHARACTER);
             }
             Err(error) => panic!("re-committing a loaded session failed: {error}"),
         }

@@ -420,7 +420,7 @@ async fn characters_above_u00ff_in_data() {
 }
 
 /// `{"user":"alice","bio":"\ud83c"}` signed with `s3cr3t`, as Remix 2.17.5 writes it for a
-/// `bio` that holds half of an emoji (`"🎉".slice(0, 1)` in JavaScript).
+/// `bio` that contains half of an emoji (`"🎉".slice(0, 1)` in JavaScript).
 const LONE_SURROGATE: &str = "eyJ1c2VyIjoiYWxpY2UiLCJiaW8iOiJcdWQ4M2MifQ%3D%3D.V7qxQ%2Bcz7egxbAmx%2BTijMebK4z744uP0D9xUBQBab7w";
 
 #[tokio::test]

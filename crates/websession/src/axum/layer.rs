@@ -133,11 +133,12 @@ impl SessionLayer {
     /// session sets the cookie's configured `Max-Age` again. A re-signed cookie gets the
     /// cookie's own attributes too.
     ///
-    /// Sessions with no data and no id are left alone: those of visitors without a cookie or
-    /// with a tampered or expired one, and cookie sessions whose data is `{}`, whose
-    /// `Max-Age` is then not extended unless the cookie needs re-signing. So this creates no cookie or record for visitors
-    /// without a session. Every other response of a route that loads the session carries
-    /// `Set-Cookie`, which makes the `Cache-Control: public` warning above matter more.
+    /// Sessions with no data and no id are left alone, so this creates no cookie or record
+    /// for visitors without a session. They are those of visitors without a cookie or with a
+    /// tampered or expired one, and cookie sessions whose data is `{}`; the `Max-Age` of the
+    /// latter is then not extended unless the cookie needs re-signing. Every other response
+    /// of a route that loads the session carries `Set-Cookie`, which makes the
+    /// `Cache-Control: public` warning above matter more.
     ///
     /// # Examples
     ///

@@ -15,8 +15,8 @@ use crate::session::Session;
 ///
 /// It dereferences to [`Session`]. The layer loads the session the first time a handler
 /// extracts it. Once the handler has returned, the layer commits the session if it changed
-/// (a consumed flash value counts) or if its cookie verified only with an older secret,
-/// extends it if the layer has [`rolling_expiry`](super::SessionLayer::rolling_expiry) on,
+/// (a consumed flash value counts), saves it again if its cookie verified only with an older
+/// secret or if the layer has [`rolling_expiry`](super::SessionLayer::rolling_expiry) on,
 /// moves it to a new id if the handler called [`rotate_id`](Self::rotate_id), and deletes
 /// it if the handler called [`destroy`](Self::destroy). Requests whose handlers
 /// never extract a `ManagedSession` cost no storage access.
@@ -176,9 +176,9 @@ impl ManagedSession {
     /// `overrides` replacing cookie attributes for this response, such as a longer
     /// `Max-Age` for "remember me". An unchanged session goes through
     /// [`SessionStorage::touch_session`](crate::SessionStorage::touch_session), so a
-    /// server-side storage sets its record's expiry without rewriting its data. A [`rotate_id`](Self::rotate_id) and a
-    /// [`destroy`](Self::destroy) in the same request use the same overrides, the latter for
-    /// the removal cookie.
+    /// server-side storage sets its record's expiry without rewriting its data. A
+    /// [`rotate_id`](Self::rotate_id) and a [`destroy`](Self::destroy) in the same request use
+    /// the same overrides, the latter for the removal cookie.
     ///
     /// # Examples
     ///

@@ -293,8 +293,8 @@ impl Cookie {
     /// JavaScript.
     ///
     /// Returns `None` when the header is absent, the cookie is not in it, or its signature
-    /// does not verify. A value that is not base64 of JSON, once verified or when the cookie
-    /// has no secrets, reads as an empty object; an empty value reads as the empty string.
+    /// does not verify. A value that is not base64 of JSON reads as an empty object once it
+    /// verified, or when the cookie has no secrets. An empty value reads as the empty string.
     ///
     /// When the header has this cookie more than once, only the first is read, as the
     /// JavaScript libraries do: if it does not verify, the result is `None` even when a later

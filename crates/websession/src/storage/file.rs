@@ -61,9 +61,9 @@ const STALE_TEMP_AGE: Duration = Duration::from_secs(3600);
 /// - The lock that keeps `update` and `touch` from reviving a deleted record, and `touch`
 ///   from undoing another write, is shared only by clones of one `FileStore`. Separate
 ///   `FileStore` values on one directory, in one process or several, get atomic writes but
-///   not those checks: a commit, or with rolling expiry a request
-///   that only reads, racing a destroy or a commit in another process can bring back a
-///   destroyed record or older data.
+///   not those checks. A commit through one value, or with rolling expiry a request that
+///   only reads, can then bring back a record that another value destroyed, or its older
+///   data.
 /// - Expired files are removed only when they are read or when
 ///   [`FileStore::remove_expired`] runs. Run it periodically, for example hourly, so that
 ///   abandoned sessions do not fill the disk.

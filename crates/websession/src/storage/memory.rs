@@ -226,7 +226,7 @@ impl MemoryStore {
             entry.expires = expires;
             return true;
         }
-        // Committed with an expiry that has already passed: the record ends now.
+        // Saved with an expiry that has already passed: the record ends now.
         entries.records.remove(id);
         true
     }

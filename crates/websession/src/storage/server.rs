@@ -137,9 +137,15 @@ impl<S: SessionStore> ServerSessionStorage<S> {
         session: &Session,
         overrides: &CookieOptions,
     ) -> Result<(), StorageError> {
+        self.check_options(overrides)?;
+        crate::json::stringify_object(session.data()).map_err(EncodeError::from)?;
+        Ok(())
+    }
+
+    /// Checks the options of this call before the store is touched.
+    fn check_options(&self, overrides: &CookieOptions) -> Result<(), StorageError> {
         // The deletion cookie merges and validates `overrides` exactly as a commit does.
         self.cookie.deletion(overrides)?;
-        crate::json::stringify_object(session.data()).map_err(EncodeError::from)?;
         Ok(())
     }
 
@@ -273,8 +279,7 @@ impl<S: SessionStore> SessionStorage for ServerSessionStorage<S> {
         if session.is_changed() || !is_valid_session_id(session.id()) {
             return self.commit_session(session, overrides).await.map(Some);
         }
-        // The deletion cookie merges and validates `overrides` exactly as a commit does.
-        self.cookie.deletion(overrides)?;
+        self.check_options(overrides)?;
         let expires = self.expiry_for(overrides);
         let id = session.id().to_owned();
         if !self.store.touch(&id, expires).await? {

@@ -183,8 +183,8 @@ pub trait SessionStorage: Send + Sync {
     /// a change another request made meanwhile stays. When the record is already gone,
     /// because another request destroyed the session or rotated its id, it returns `None`,
     /// so the cookie that request sent is not replaced. A changed session, or one whose id is
-    /// empty or invalid, is committed; for an invalid id, that commit empties the session
-    /// and returns the deletion cookie. The cookie is written with the current secret, so this also
+    /// empty or invalid, is committed. For an invalid id, that commit empties the session and
+    /// returns the deletion cookie. The cookie is written with the current secret, so this also
     /// re-signs a cookie that verified with an older one.
     ///
     /// This default implementation commits, which for
