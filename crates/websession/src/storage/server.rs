@@ -316,8 +316,8 @@ impl<S: SessionStore> SessionStorage for ServerSessionStorage<S> {
 
         // A loaded session whose record is gone was destroyed or expired while this request
         // ran. Rotating it would bring the data back under a new id, so it is dropped as in a
-        // commit. NOTE: a logout that lands between this read and the delete below is still
-        // undone, because the store trait has no atomic delete-if-present.
+        // commit. A destroy that lands after this read deletes only the old id, which is
+        // also what a destroy after the whole rotation does.
         if !session.id().is_empty() && !self.record_exists(session.id()).await? {
             return self.drop_vanished(session, overrides);
         }
