@@ -209,6 +209,32 @@ async fn foreign_value_reads_as_no_session() {
 }
 
 #[tokio::test]
+async fn foreign_value_is_neither_updated_nor_touched() {
+    let server = RedisServer::start();
+    let store = RedisStore::connect(&server.url()).await.unwrap();
+    let key = "websession:planted-value";
+    let data = object(json!({"a": 1}));
+    for value in [
+        "not json",
+        r#"{"expires":"soon","data":{}}"#,
+        r#"{"expires": 99999999999999,"data":{"a":1}}"#,
+        r#"{"data":{"a":1},"expires":99999999999999}"#,
+    ] {
+        let _: () = server.command(redis::cmd("SET").arg(key).arg(value));
+        let updated = store.update("planted-value", &data, None).await.unwrap();
+        assert!(!updated, "{value}");
+        assert_eq!(keys(&server), Vec::<String>::new(), "{value} is deleted");
+
+        let _: () = server.command(redis::cmd("SET").arg(key).arg(value));
+        assert!(
+            !store.touch("planted-value", None).await.unwrap(),
+            "{value}"
+        );
+        assert_eq!(keys(&server), Vec::<String>::new(), "{value} is deleted");
+    }
+}
+
+#[tokio::test]
 async fn expired_record_not_updated() {
     let (store, clock, _server) = make_store().await;
     let id = store

@@ -34,33 +34,14 @@ end
 return value
 "#;
 
-/// Replaces the record under `KEYS[1]` with `ARGV[1]` and a time to live of `ARGV[2]`
-/// seconds, or deletes it when `ARGV[2]` is `0`, but only when a live record is there at
-/// `ARGV[3]` (milliseconds since the Unix epoch). Returns 1 when there was one, else 0; an
-/// expired or unreadable record is deleted.
-const UPDATE_SCRIPT: &str = r#"
-local old = redis.call('GET', KEYS[1])
-if not old then return 0 end
-local expires = tonumber(string.match(old, '^{"expires":(%-?%d+),'))
-if not expires or expires <= tonumber(ARGV[3]) then
-  redis.call('DEL', KEYS[1])
-  return 0
-end
-if ARGV[2] == '0' then
-  redis.call('DEL', KEYS[1])
-else
-  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-end
-return 1
-"#;
-
-/// Sets the expiry of the record under `KEYS[1]` to `ARGV[1]` (milliseconds since the Unix
-/// epoch) and its time to live to `ARGV[2]` seconds, keeping its data, but only when a live
-/// record is there at `ARGV[3]` (milliseconds since the epoch). A time to live of `0`
-/// deletes the record instead. Returns 1 when there was a live record, else 0. A value that
-/// does not start with `{"expires":<integer>,` is deleted; the rest of the value is kept
-/// unchecked.
-const TOUCH_SCRIPT: &str = r#"
+/// The start of the update and touch scripts. It ends the script with 0 unless a live
+/// record is under `KEYS[1]` at `ARGV[3]` (milliseconds since the Unix epoch), deleting an
+/// expired record and a value that does not start with `{"expires":<integer>,`. When the
+/// new time to live `ARGV[2]` is `0`, it deletes the record and ends with 1. Otherwise it
+/// leaves the rest of the value after the expiry in `rest` for the script to go on.
+macro_rules! rewrite_script_start {
+    () => {
+        r#"
 local old = redis.call('GET', KEYS[1])
 if not old then return 0 end
 local expires, rest = string.match(old, '^{"expires":(%-?%d+),(.*)$')
@@ -70,11 +51,34 @@ if not expires or tonumber(expires) <= tonumber(ARGV[3]) then
 end
 if ARGV[2] == '0' then
   redis.call('DEL', KEYS[1])
-else
-  redis.call('SET', KEYS[1], '{"expires":' .. ARGV[1] .. ',' .. rest, 'EX', ARGV[2])
+  return 1
 end
+"#
+    };
+}
+
+/// Replaces the live record under `KEYS[1]` with `ARGV[1]` and a time to live of `ARGV[2]`
+/// seconds, as `rewrite_script_start!` allows. Returns 1 when there was a live record,
+/// else 0.
+const UPDATE_SCRIPT: &str = concat!(
+    rewrite_script_start!(),
+    r#"
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 return 1
-"#;
+"#
+);
+
+/// Sets the expiry of the live record under `KEYS[1]` to `ARGV[1]` (milliseconds since the
+/// Unix epoch) and its time to live to `ARGV[2]` seconds, keeping the rest of the value
+/// unchecked, as `rewrite_script_start!` allows. Returns 1 when there was a live record,
+/// else 0.
+const TOUCH_SCRIPT: &str = concat!(
+    rewrite_script_start!(),
+    r#"
+redis.call('SET', KEYS[1], '{"expires":' .. ARGV[1] .. ',' .. rest, 'EX', ARGV[2])
+return 1
+"#
+);
 
 /// Keeps session records in Redis, so that every server behind a load balancer sees the same
 /// sessions. Available with the cargo feature `redis`.
