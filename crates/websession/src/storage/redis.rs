@@ -34,11 +34,11 @@ end
 return value
 "#;
 
-/// The start of the update and touch scripts. It ends the script with 0 unless a live
-/// record is under `KEYS[1]` at `ARGV[3]` (milliseconds since the Unix epoch), deleting an
-/// expired record and a value that does not start with `{"expires":<integer>,`. When the
-/// new time to live `ARGV[2]` is `0`, it deletes the record and ends with 1. Otherwise it
-/// leaves the rest of the value after the expiry in `rest` for the script to go on.
+/// Lua code that starts the update and touch scripts. It returns 0 unless a live record is
+/// under `KEYS[1]` at `ARGV[3]` (milliseconds since the Unix epoch), and deletes an expired
+/// record or a value that does not start with `{"expires":<integer>,`. When the new time to
+/// live `ARGV[2]` is `0`, it deletes the record and returns 1. Otherwise the script goes on
+/// with the value after the expiry in `rest`.
 macro_rules! rewrite_script_start {
     () => {
         r#"
@@ -58,8 +58,8 @@ end
 }
 
 /// Replaces the live record under `KEYS[1]` with `ARGV[1]` and a time to live of `ARGV[2]`
-/// seconds, as `rewrite_script_start!` allows. Returns 1 when there was a live record,
-/// else 0.
+/// seconds. Returns 1 when there was a live record, else 0, after the check of
+/// `rewrite_script_start!`.
 const UPDATE_SCRIPT: &str = concat!(
     rewrite_script_start!(),
     r#"
@@ -69,9 +69,9 @@ return 1
 );
 
 /// Sets the expiry of the live record under `KEYS[1]` to `ARGV[1]` (milliseconds since the
-/// Unix epoch) and its time to live to `ARGV[2]` seconds, keeping the rest of the value
-/// unchecked, as `rewrite_script_start!` allows. Returns 1 when there was a live record,
-/// else 0.
+/// Unix epoch) and its time to live to `ARGV[2]` seconds, and keeps the rest of the value
+/// unchecked. Returns 1 when there was a live record, else 0, after the check of
+/// `rewrite_script_start!`.
 const TOUCH_SCRIPT: &str = concat!(
     rewrite_script_start!(),
     r#"
