@@ -45,9 +45,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-/// Compiles and runs the Rust examples of the README as doctests; its axum example needs the
-/// `axum` feature.
-#[cfg(all(doctest, feature = "axum"))]
+/// Compiles and runs the Rust examples of the README as doctests; they need the `axum` and
+/// `redis` features.
+#[cfg(all(doctest, feature = "axum", feature = "redis"))]
 #[doc = include_str!("../../../README.md")]
 pub struct ReadmeDoctests;
 
