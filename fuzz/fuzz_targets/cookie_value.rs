@@ -30,13 +30,28 @@ fn signature(secret: &str, payload: &str) -> String {
     STANDARD_NO_PAD.encode(mac.finalize().into_bytes())
 }
 
-/// Base64 decoding as `atob` does it: padding optional, spare bits ignored.
-const ATOB: GeneralPurpose = GeneralPurpose::new(
+/// Base64 without padding, spare bits ignored; `atob` decodes so after removing padding.
+const UNPADDED: GeneralPurpose = GeneralPurpose::new(
     &alphabet::STANDARD,
     GeneralPurposeConfig::new()
-        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone)
         .with_decode_allow_trailing_bits(true),
 );
+
+/// Decodes base64 as `atob` does after removing whitespace: `=` is padding only at the end of
+/// a text whose length is a multiple of 4, and at most two of them.
+fn atob(text: &str) -> Option<Vec<u8>> {
+    let padding = if text.len() % 4 == 0 {
+        text.bytes()
+            .rev()
+            .take(2)
+            .take_while(|&byte| byte == b'=')
+            .count()
+    } else {
+        0
+    };
+    UNPADDED.decode(&text[..text.len() - padding]).ok()
+}
 
 /// Decodes a non-empty payload as the JavaScript libraries do: `atob` without ASCII
 /// whitespace, the bytes as UTF-8 (falling back to Latin-1) or as Latin-1, then `JSON.parse`;
@@ -46,7 +61,7 @@ fn reference_decode(payload: &str, encoding: PayloadEncoding) -> Value {
         .chars()
         .filter(|character| !matches!(character, ' ' | '\t' | '\n' | '\x0c' | '\r'))
         .collect();
-    let Ok(bytes) = ATOB.decode(compact) else {
+    let Some(bytes) = atob(&compact) else {
         return json!({});
     };
     let latin1 = |bytes: &[u8]| {

@@ -6,12 +6,12 @@ use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine as _;
 
-/// Base64 decoding as `atob` does it and as websession reads payloads: padding optional,
-/// spare bits ignored.
-const FORGIVING: GeneralPurpose = GeneralPurpose::new(
+/// Base64 without padding, spare bits ignored, as `atob` and websession decode a payload
+/// once its padding is removed.
+const UNPADDED: GeneralPurpose = GeneralPurpose::new(
     &alphabet::STANDARD,
     GeneralPurposeConfig::new()
-        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone)
         .with_decode_allow_trailing_bits(true),
 );
 
@@ -28,8 +28,23 @@ pub fn payload_depth(payload: &str) -> Option<usize> {
         .chars()
         .filter(|c| !BASE64_WHITESPACE.contains(c))
         .collect();
-    let bytes = FORGIVING.decode(compact).ok()?;
+    let bytes = decode_padded(&compact)?;
     json_depth(&bytes)
+}
+
+/// Decodes base64 as `atob` does: one or two `=` are padding only when they complete a
+/// length that is a multiple of 4.
+fn decode_padded(text: &str) -> Option<Vec<u8>> {
+    let unpadded = if text.len() % 4 == 0 {
+        text.trim_end_matches('=')
+    } else {
+        text
+    };
+    // More than two `=` leave one behind in a length that is a multiple of 4.
+    if text.len() - unpadded.len() > 2 {
+        return None;
+    }
+    UNPADDED.decode(unpadded).ok()
 }
 
 /// The token that the scanner accepts next.
@@ -295,6 +310,10 @@ mod tests {
             assert_eq!(payload_depth(payload), Some(2), "{payload:?}");
         }
         assert_eq!(payload_depth("not*base64"), None);
+        // `=` that does not complete a multiple of 4 characters is not padding.
+        for payload in ["W1swXV0==", "W1swXV0=====", "W1s=wXV0"] {
+            assert_eq!(payload_depth(payload), None, "{payload:?}");
+        }
         // "hello" is base64 but not JSON.
         assert_eq!(payload_depth("aGVsbG8="), None);
     }

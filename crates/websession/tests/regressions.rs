@@ -158,6 +158,12 @@ async fn quoted_and_unbalanced_quoted_values() {
         signed_cookie().parse(Some("__session=\"\"")),
         Some(json!(""))
     );
+
+    // A lone quote both opens and closes: @remix-run/node 2.17.5 parses it as "" and reads
+    // an empty session.
+    let lone_quote = "a=1; __session=\"; b=2";
+    assert_eq!(signed_cookie().parse(Some(lone_quote)), Some(json!("")));
+    assert!(data_for(&storage(), lone_quote).await.is_empty());
 }
 
 #[tokio::test]
@@ -189,6 +195,17 @@ async fn equals_and_padding_inside_values() {
     // A padded signature is not the canonical text, so it is rejected.
     let padded_signature = format!("__session={ALICE}%3D");
     assert_eq!(signed_cookie().parse(Some(&padded_signature)), None);
+
+    // One `=` where base64 needs two is invalid for `atob`. @remix-run/node 2.17.5 verifies
+    // this cookie, then reads `{}` from it and an empty session.
+    let partly_padded = "__session=eyJ1c2VyIjoiYWxpY2UifQ%3D.\
+                         iKRKcTR5gmcI5nYonZZSxDjmdMp4LCTCJH9RcoSoK%2F0";
+    assert_eq!(signed_cookie().parse(Some(partly_padded)), Some(json!({})));
+    assert!(data_for(&storage(), partly_padded).await.is_empty());
+    assert_eq!(
+        unsigned.parse(Some("__session=eyJ1c2VyIjoiYWxpY2UifQ=")),
+        Some(json!({}))
+    );
 
     // A cookie named like a prefix of ours, with `=` in its value, is a different cookie.
     let lookalike = format!("__session2=__session={ALICE}");
@@ -312,11 +329,13 @@ async fn attribute_injection_is_rejected() {
         let error = Cookie::builder(name).build().unwrap_err();
         assert!(matches!(error, ConfigError::InvalidName { .. }), "{name:?}");
     }
+    // `<` too, as the `cookie` npm package (0.7 and 1.x) rejects it.
     for path in [
         "/; Domain=evil.example",
         "/\r\nX: 1",
         "/\u{0}",
         "/caf\u{e9}",
+        "/a<b",
     ] {
         let error = Cookie::builder("s").path(path).build().unwrap_err();
         assert!(matches!(error, ConfigError::InvalidPath { .. }), "{path:?}");
@@ -703,6 +722,31 @@ async fn zero_and_negative_max_age_written() {
     };
     let header = storage().commit_session(&mut session, &zero).await.unwrap();
     assert!(header.contains("; Max-Age=0;"), "{header}");
+}
+
+#[tokio::test]
+async fn expires_in_last_second_of_9999() {
+    // `Expires` is written in whole seconds, as @remix-run/node 2.17.5 and React Router 7
+    // write it for `new Date(253402300799999)`.
+    let last_millisecond = UNIX_EPOCH + Duration::from_millis(253_402_300_799_999);
+    let cookie = Cookie::builder("s")
+        .expires(last_millisecond)
+        .build()
+        .unwrap();
+    let header = cookie
+        .serialize(&json!({"a": 1}), &CookieOptions::default())
+        .unwrap();
+    assert_eq!(
+        header,
+        "s=eyJhIjoxfQ%3D%3D; Path=/; Expires=Fri, 31 Dec 9999 23:59:59 GMT; SameSite=Lax"
+    );
+
+    let year_10000 = UNIX_EPOCH + Duration::from_secs(253_402_300_800);
+    let error = Cookie::builder("s")
+        .expires(year_10000)
+        .build()
+        .unwrap_err();
+    assert!(matches!(error, ConfigError::ExpiresOutOfRange { .. }));
 }
 
 #[tokio::test]

@@ -56,6 +56,9 @@ fn trim(mut bytes: &[u8]) -> &[u8] {
 fn unquote(value: &[u8]) -> &[u8] {
     match value {
         [b'"', inner @ .., b'"'] => inner,
+        // The `cookie` npm package (0.7) sees a lone quote as both the opening and the
+        // closing one, so Remix reads it as the empty value.
+        [b'"'] => &[],
         _ => value,
     }
 }
@@ -144,8 +147,10 @@ mod tests {
     fn quotes_removed_only_when_balanced() {
         assert_eq!(find_in("s=\"abc\"", "s").as_deref(), Some("abc"));
         assert_eq!(find_in("s=\"abc", "s").as_deref(), Some("\"abc"));
+        assert_eq!(find_in("s=abc\"", "s").as_deref(), Some("abc\""));
         assert_eq!(find_in("s=\"\"", "s").as_deref(), Some(""));
-        assert_eq!(find_in("s=\"", "s").as_deref(), Some("\""));
+        assert_eq!(find_in("s=\"", "s").as_deref(), Some(""));
+        assert_eq!(find_in("a=1; s=\"; b=2", "s").as_deref(), Some(""));
     }
 
     #[test]

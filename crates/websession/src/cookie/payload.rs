@@ -68,11 +68,12 @@ pub enum EncodeError {
     Json(#[from] StringifyError),
 }
 
-/// `atob`-compatible decoding: padding optional and spare bits ignored.
-const FORGIVING: GeneralPurpose = GeneralPurpose::new(
+/// Base64 without padding, with spare bits ignored, as `atob` decodes once it has removed
+/// the padding.
+const UNPADDED: GeneralPurpose = GeneralPurpose::new(
     &alphabet::STANDARD,
     GeneralPurposeConfig::new()
-        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone)
         .with_decode_allow_trailing_bits(true),
 );
 
@@ -146,7 +147,7 @@ fn decode_base64(payload: &str) -> Option<Vec<u8>> {
     const WHITESPACE: [char; 5] = [' ', '\t', '\n', '\x0c', '\r'];
     // Whitespace is not base64, so a payload with whitespace fails this first decoding and
     // only then pays for removing it.
-    if let Ok(bytes) = FORGIVING.decode(payload) {
+    if let Some(bytes) = decode_forgiving(payload) {
         return Some(bytes);
     }
     if !payload.contains(WHITESPACE) {
@@ -156,7 +157,21 @@ fn decode_base64(payload: &str) -> Option<Vec<u8>> {
         .chars()
         .filter(|c| !WHITESPACE.contains(c))
         .collect();
-    FORGIVING.decode(compact).ok()
+    decode_forgiving(&compact)
+}
+
+/// Decodes base64 text without whitespace by the forgiving-base64 rules of the WHATWG Infra
+/// standard, which `atob` follows: one or two `=` are padding only when they complete a
+/// length that is a multiple of 4, and any other `=` makes the text invalid.
+fn decode_forgiving(text: &str) -> Option<Vec<u8>> {
+    let unpadded = if text.len() % 4 == 0 {
+        text.strip_suffix("==")
+            .or_else(|| text.strip_suffix('='))
+            .unwrap_or(text)
+    } else {
+        text
+    };
+    UNPADDED.decode(unpadded).ok()
 }
 
 fn latin1_text(bytes: &[u8]) -> String {
@@ -225,6 +240,23 @@ mod tests {
             expected
         );
         assert_eq!(decode("not*base64", PayloadEncoding::Utf8), None);
+        // Padding that does not complete a multiple of 4 characters is invalid for `atob`.
+        assert_eq!(
+            decode("eyJhIjoxfQ==", PayloadEncoding::Utf8),
+            Some(json!({"a": 1}))
+        );
+        for partly_padded in ["eyJhIjoxfQ=", "eyJhIjoxfQ===", "eyJhIjox=fQ=="] {
+            assert_eq!(
+                decode(partly_padded, PayloadEncoding::Utf8),
+                None,
+                "{partly_padded}"
+            );
+        }
+        assert_eq!(
+            decode("eyJh IjoxfQ =\n=", PayloadEncoding::Utf8),
+            Some(json!({"a": 1})),
+            "whitespace goes before the padding is counted"
+        );
         assert_eq!(
             decode("aGVsbG8=", PayloadEncoding::Utf8),
             None,

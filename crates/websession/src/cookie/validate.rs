@@ -1,6 +1,6 @@
 //! Checks that a cookie's name and attributes can be written safely.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::attributes::{CookieOptions, SameSite};
 
@@ -31,8 +31,8 @@ pub enum ConfigError {
         /// The rejected name.
         name: String,
     },
-    /// The `Path` has a `;`, a control character or a character outside ASCII.
-    #[error("invalid cookie path {path:?}: remove ';', control and non-ASCII characters")]
+    /// The `Path` has a `;`, a `<`, a control character or a character outside ASCII.
+    #[error("invalid cookie path {path:?}: remove ';', '<', control and non-ASCII characters")]
     InvalidPath {
         /// The rejected path.
         path: String,
@@ -125,10 +125,12 @@ pub(crate) fn check_options(name: &str, options: &CookieOptions) -> Result<(), C
     check_prefix(name, options)
 }
 
+/// Accepts the characters that the `cookie` npm package (0.7 and 1.x) accepts in a path:
+/// printable ASCII and space, except `;` and `<`.
 fn check_path(path: &str) -> Result<(), ConfigError> {
     if path
         .bytes()
-        .any(|byte| byte == b';' || !(0x20..0x7f).contains(&byte))
+        .any(|byte| matches!(byte, b';' | b'<') || !(0x20..0x7f).contains(&byte))
     {
         return Err(ConfigError::InvalidPath {
             path: path.to_owned(),
@@ -163,8 +165,9 @@ fn check_domain(domain: &str) -> Result<(), ConfigError> {
 }
 
 fn check_expires(expires: SystemTime) -> Result<(), ConfigError> {
+    // `Expires` is written in whole seconds, so the fraction of the last second counts.
     match expires.duration_since(UNIX_EPOCH) {
-        Ok(since_epoch) if since_epoch <= Duration::from_secs(MAX_EXPIRES_SECS) => Ok(()),
+        Ok(since_epoch) if since_epoch.as_secs() <= MAX_EXPIRES_SECS => Ok(()),
         _ => Err(ConfigError::ExpiresOutOfRange { expires }),
     }
 }
@@ -196,6 +199,8 @@ fn check_prefix(name: &str, options: &CookieOptions) -> Result<(), ConfigError> 
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[test]
@@ -234,7 +239,8 @@ mod tests {
         };
         assert!(check_options("s", &with_path("/app/x-y_z")).is_ok());
         assert!(check_options("s", &with_path("")).is_ok());
-        for bad in ["/a;b", "/a\nb", "/a\u{7f}", "/é"] {
+        assert!(check_options("s", &with_path("/a b>c:d=e~")).is_ok());
+        for bad in ["/a;b", "/a<b", "/a\nb", "/a\u{7f}", "/é"] {
             assert!(check_options("s", &with_path(bad)).is_err(), "{bad:?}");
         }
     }
@@ -302,5 +308,7 @@ mod tests {
         assert!(check_options("s", &at(UNIX_EPOCH - Duration::from_secs(1))).is_err());
         let year_10000 = UNIX_EPOCH + Duration::from_secs(MAX_EXPIRES_SECS + 1);
         assert!(check_options("s", &at(year_10000)).is_err());
+        let last_millisecond = UNIX_EPOCH + Duration::from_millis(MAX_EXPIRES_SECS * 1000 + 999);
+        assert!(check_options("s", &at(last_millisecond)).is_ok());
     }
 }
