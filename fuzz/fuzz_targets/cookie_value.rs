@@ -6,7 +6,7 @@
 //! change what the payload decodes to, and an invalid one must read as absent. The unsigned
 //! result must equal a reference decoding made here with the `base64` crate and
 //! `serde_json::from_str`, key order included, where escapes of lone UTF-16 surrogates read
-//! as U+FFFD.
+//! as U+FFFD and numbers beyond the range of a double as `null`.
 
 #![no_main]
 
@@ -74,7 +74,45 @@ fn reference_decode(payload: &str, encoding: PayloadEncoding) -> Value {
         PayloadEncoding::Latin1 => latin1(&bytes),
         _ => String::from_utf8(bytes.clone()).unwrap_or_else(|_| latin1(&bytes)),
     };
-    serde_json::from_str(&with_lone_surrogates_replaced(&text)).unwrap_or_else(|_| json!({}))
+    let text = with_overflowing_numbers_as_null(&with_lone_surrogates_replaced(&text));
+    serde_json::from_str(&text).unwrap_or_else(|_| json!({}))
+}
+
+/// Rewrites each number outside strings that overflows a double as `null`: `JSON.parse`
+/// reads it as Infinity, which `JSON.stringify` writes as `null`, and `serde_json` rejects
+/// it with "number out of range".
+fn with_overflowing_numbers_as_null(text: &str) -> String {
+    let mut output = String::with_capacity(text.len());
+    let mut characters = text.chars().peekable();
+    let mut in_string = false;
+    while let Some(character) = characters.next() {
+        let starts_number = !in_string && (character == '-' || character.is_ascii_digit());
+        if !starts_number {
+            output.push(character);
+            match character {
+                '"' => in_string = !in_string,
+                '\\' if in_string => output.extend(characters.next()),
+                _ => {}
+            }
+            continue;
+        }
+        let mut token = String::from(character);
+        while let Some(&next) = characters.peek() {
+            if !matches!(next, '0'..='9' | '-' | '+' | '.' | 'e' | 'E') {
+                break;
+            }
+            token.push(next);
+            characters.next();
+        }
+        let out_of_range = serde_json::from_str::<serde_json::Number>(&token)
+            .is_err_and(|error| error.to_string().starts_with("number out of range"));
+        if out_of_range && token.parse::<f64>().is_ok_and(f64::is_infinite) {
+            output.push_str("null");
+        } else {
+            output.push_str(&token);
+        }
+    }
+    output
 }
 
 /// Rewrites each run of `\uXXXX` escapes as the escapes of what `char::decode_utf16` makes of

@@ -1,13 +1,14 @@
 //! `JSON.parse` for session payloads, into `serde_json` values.
 //!
 //! The result is the same as `serde_json::from_str::<Value>` for every input: the same value,
-//! or `None` where `serde_json` returns an error. The one exception is the escape of a lone
-//! UTF-16 surrogate, which `serde_json` rejects and `JSON.parse` accepts: here it reads as
-//! U+FFFD. The tests compare the two on generated and damaged texts. The parser is faster
-//! because it builds each array and object at its final size from shared stacks, and copies
-//! strings without escapes straight from the input. Strings with escapes and numbers other
-//! than small non-negative integers are handed to `serde_json`, so their rules (rounding,
-//! range) are exactly its own.
+//! or `None` where `serde_json` returns an error. There are two exceptions, both texts that
+//! `serde_json` rejects and `JSON.parse` accepts. The escape of a lone UTF-16 surrogate reads
+//! as U+FFFD. A number beyond the range of a double, which `JSON.parse` reads as Infinity,
+//! reads as `null`, the text `JSON.stringify` writes for Infinity. The tests compare the two
+//! parsers on generated and damaged texts. The parser is faster because it builds each array
+//! and object at its final size from shared stacks, and copies strings without escapes
+//! straight from the input. Strings with escapes and numbers other than small non-negative
+//! integers are handed to `serde_json`, so their rules (rounding, range) are exactly its own.
 //!
 //! [`check_object`] runs the same grammar without building values, so it accepts exactly the
 //! texts that [`parse`] accepts, and records where each top-level member of an object is.
@@ -287,7 +288,14 @@ impl<'a> Parser<'a> {
                     .map(Value::Number);
             }
         }
-        serde_json::from_str::<Number>(text).ok().map(Value::Number)
+        match serde_json::from_str::<Number>(text) {
+            Ok(number) => Some(Value::Number(number)),
+            // A number beyond the range of a double, such as `1e999`, is the only valid token
+            // that `serde_json` rejects. `JSON.parse` reads it as Infinity, which a `Value`
+            // cannot hold, and `JSON.stringify` writes Infinity as `null`.
+            Err(_) if is_json_number(token) => Some(Value::Null),
+            Err(_) => None,
+        }
     }
 
     fn literal(&mut self, word: &[u8], value: Value) -> Option<Value> {
@@ -328,6 +336,43 @@ fn is_short_decimal(token: &[u8]) -> bool {
         !digits.is_empty() && digits.iter().all(u8::is_ascii_digit)
     });
     integer_is_valid && fraction_is_valid
+}
+
+/// Returns `true` for a number token of JSON's grammar:
+/// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+fn is_json_number(token: &[u8]) -> bool {
+    let digits = |bytes: &[u8]| {
+        bytes
+            .iter()
+            .take_while(|byte| byte.is_ascii_digit())
+            .count()
+    };
+
+    let unsigned = token.strip_prefix(b"-").unwrap_or(token);
+    let integer = digits(unsigned);
+    if integer == 0 || (unsigned[0] == b'0' && integer > 1) {
+        return false;
+    }
+    let mut rest = &unsigned[integer..];
+    if let Some(fraction) = rest.strip_prefix(b".") {
+        let length = digits(fraction);
+        if length == 0 {
+            return false;
+        }
+        rest = &fraction[length..];
+    }
+    if let [b'e' | b'E', exponent @ ..] = rest {
+        let exponent = exponent
+            .strip_prefix(b"+")
+            .or_else(|| exponent.strip_prefix(b"-"))
+            .unwrap_or(exponent);
+        let length = digits(exponent);
+        if length == 0 {
+            return false;
+        }
+        rest = &exponent[length..];
+    }
+    rest.is_empty()
 }
 
 /// Returns the length of the run of plain bytes at the start of `bytes`: those before the
@@ -375,12 +420,70 @@ mod tests {
     use super::*;
 
     /// Returns what `serde_json` reads, with the escapes of lone surrogates, which it rejects,
-    /// read as U+FFFD.
+    /// read as U+FFFD, and numbers beyond the range of a double, which it rejects too, read
+    /// as `null`.
     fn reference(text: &str) -> Option<Value> {
-        serde_json::from_str(text).ok().or_else(|| {
-            let replaced = string_literal::replace_lone_surrogates(text)?;
+        let text = overflowing_numbers_as_null(text);
+        serde_json::from_str(&text).ok().or_else(|| {
+            let replaced = string_literal::replace_lone_surrogates(&text)?;
             serde_json::from_str(&replaced).ok()
         })
+    }
+
+    /// Rewrites each number outside strings that `serde_json` rejects as out of range, and
+    /// that the standard library reads as infinite, as `null`.
+    fn overflowing_numbers_as_null(text: &str) -> String {
+        let bytes = text.as_bytes();
+        let mut output = String::with_capacity(text.len());
+        let mut copied = 0;
+        let mut index = 0;
+        let mut in_string = false;
+        while let Some(&byte) = bytes.get(index) {
+            if in_string {
+                match byte {
+                    b'\\' => index += 1,
+                    b'"' => in_string = false,
+                    _ => {}
+                }
+                index += 1;
+                continue;
+            }
+            if !(byte == b'-' || byte.is_ascii_digit()) {
+                in_string = byte == b'"';
+                index += 1;
+                continue;
+            }
+            let length = bytes[index..]
+                .iter()
+                .take_while(|byte| matches!(byte, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+                .count();
+            let token = &text[index..index + length];
+            let out_of_range = serde_json::from_str::<Number>(token)
+                .is_err_and(|error| error.to_string().starts_with("number out of range"));
+            if out_of_range && token.parse::<f64>().is_ok_and(f64::is_infinite) {
+                output.push_str(&text[copied..index]);
+                output.push_str("null");
+                copied = index + length;
+            }
+            index += length;
+        }
+        output.push_str(&text[copied..]);
+        output
+    }
+
+    #[test]
+    fn numbers_beyond_double_range_read_as_null() {
+        let text = r#"{"a":-1e999,"b":2,"c":[1E400,1e-400],"d":"1e999"}"#;
+        let expected = serde_json::json!({"a": null, "b": 2, "c": [null, 0.0], "d": "1e999"});
+        assert_eq!(parse(text), Some(expected.clone()));
+        assert_eq!(reference(text), Some(expected));
+        check_agrees(text).unwrap();
+
+        let long_integer = "9".repeat(400);
+        assert_eq!(parse(&long_integer), Some(Value::Null));
+        for invalid in ["01e999", "1.e999", "1e999.5", "-e999", "1e+-999"] {
+            assert_eq!(parse(invalid), None, "{invalid}");
+        }
     }
 
     #[test]
