@@ -30,7 +30,8 @@ fn signature(secret: &str, payload: &str) -> String {
     STANDARD_NO_PAD.encode(mac.finalize().into_bytes())
 }
 
-/// Base64 without padding, spare bits ignored; `atob` decodes so after removing padding.
+/// Base64 without padding and with spare bits ignored, which is how `atob` decodes once the
+/// padding is removed.
 const UNPADDED: GeneralPurpose = GeneralPurpose::new(
     &alphabet::STANDARD,
     GeneralPurposeConfig::new()

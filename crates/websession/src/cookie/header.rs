@@ -56,7 +56,7 @@ fn trim(mut bytes: &[u8]) -> &[u8] {
 fn unquote(value: &[u8]) -> &[u8] {
     match value {
         [b'"', inner @ .., b'"'] => inner,
-        // The `cookie` npm package (0.7) sees a lone quote as both the opening and the
+        // The `cookie` npm package (0.7) treats a lone quote as both the opening and the
         // closing one, so Remix reads it as the empty value.
         [b'"'] => &[],
         _ => value,

@@ -161,8 +161,8 @@ fn decode_base64(payload: &str) -> Option<Vec<u8>> {
 }
 
 /// Decodes base64 text without whitespace by the forgiving-base64 rules of the WHATWG Infra
-/// standard, which `atob` follows: one or two `=` are padding only when they complete a
-/// length that is a multiple of 4, and any other `=` makes the text invalid.
+/// standard, which `atob` follows. One or two `=` are padding only when they complete a
+/// length that is a multiple of 4. Any other `=` makes the text invalid.
 fn decode_forgiving(text: &str) -> Option<Vec<u8>> {
     let unpadded = if text.len() % 4 == 0 {
         text.strip_suffix("==")
