@@ -106,7 +106,9 @@ pub trait SessionStorage: Send + Sync {
     async fn load_session(&self, parsed: Option<ParsedCookie>) -> Result<Session, StorageError>;
 
     /// Saves the session and returns the `Set-Cookie` value to send, with `overrides`
-    /// replacing cookie attributes for this call. The session is then marked unchanged.
+    /// replacing cookie attributes for this call. The session is then marked unchanged, and
+    /// a server-side session carries the id of its record, so that a later commit in the
+    /// same request updates that record.
     ///
     /// # Errors
     ///
@@ -118,7 +120,9 @@ pub trait SessionStorage: Send + Sync {
         overrides: &CookieOptions,
     ) -> Result<String, StorageError>;
 
-    /// Deletes the session and returns the `Set-Cookie` value that removes the cookie.
+    /// Deletes the session and returns the `Set-Cookie` value that removes the cookie. The
+    /// session is then empty, with no id, so a later commit in the same request starts a new
+    /// session.
     ///
     /// # Errors
     ///

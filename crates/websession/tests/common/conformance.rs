@@ -33,6 +33,7 @@ macro_rules! conformance_suite {
         $crate::common::conformance::conformance_suite!(@tests $make;
             round_trip,
             update,
+            second_commit_updates_same_record,
             destroy,
             rotation,
             rotation_of_new_session,
@@ -156,6 +157,33 @@ pub async fn update<S: SessionStore + Clone>(store: S, clock: ManualClock) {
 
     let loaded = load(&storage, &cookie).await;
     assert_eq!(loaded.data(), &object(json!({"count": 2})));
+}
+
+pub async fn second_commit_updates_same_record<S: SessionStore + Clone>(
+    store: S,
+    clock: ManualClock,
+) {
+    let storage = storage(&store, &clock);
+    let mut session = storage.get_session(None).await.unwrap();
+    session.set("user", "alice");
+    let first = storage.commit_session(&mut session, &none()).await.unwrap();
+    let id = session.id().to_owned();
+    assert!(is_valid_session_id(&id), "the commit records the new id");
+
+    session.set("cart", 1);
+    let second = storage.commit_session(&mut session, &none()).await.unwrap();
+    assert_eq!(second, first, "the same id, so the same cookie");
+    assert_eq!(
+        store.read(&id).await.unwrap(),
+        Some(object(json!({"user": "alice", "cart": 1})))
+    );
+
+    storage
+        .destroy_session(&mut session, &none())
+        .await
+        .unwrap();
+    assert_eq!(store.read(&id).await.unwrap(), None, "destroy deletes it");
+    assert_eq!(session.id(), "");
 }
 
 pub async fn destroy<S: SessionStore + Clone>(store: S, clock: ManualClock) {
