@@ -158,10 +158,12 @@ impl UnknownAttributeValue {
 ///
 /// A [`Cookie`](crate::Cookie) keeps one of these as its defaults. Passed to
 /// [`Cookie::serialize`](crate::Cookie::serialize) or to a storage's commit, its `Some`
-/// fields override those defaults for that one call. An override cannot remove an
-/// attribute that the cookie sets, as `maxAge: undefined` or `sameSite: false` does in the
-/// JavaScript libraries: leave such an attribute out of the cookie and set it per call, for
-/// example `max_age` only when a visitor asks to stay signed in.
+/// fields override those defaults for that one call. `Some(false)` removes `HttpOnly`,
+/// `Secure` or `Partitioned`, and `Some(String::new())` removes `Path` or `Domain`. No
+/// override removes a `Max-Age`, `Expires`, `SameSite` or `Priority` that the cookie sets,
+/// which the JavaScript libraries do with `maxAge: undefined` or `sameSite: false`. Leave
+/// such an attribute out of the cookie and set it per call instead, for example `max_age`
+/// only when a visitor asks to stay signed in.
 ///
 /// # Examples
 ///

@@ -106,9 +106,11 @@ pub trait SessionStorage: Send + Sync {
     async fn load_session(&self, parsed: Option<ParsedCookie>) -> Result<Session, StorageError>;
 
     /// Saves the session and returns the `Set-Cookie` value to send, with `overrides`
-    /// replacing cookie attributes for this call. The session is then marked unchanged, and
-    /// a server-side session carries the id of its record, so that a later commit in the
-    /// same request updates that record.
+    /// replacing cookie attributes for this call. The session is then marked unchanged. A
+    /// server-side storage also stores the record's id in the session, so a later commit in
+    /// the same request updates that record. When that record is gone at commit, the session
+    /// is emptied and the deletion cookie is returned instead (see
+    /// [`ServerSessionStorage`](crate::ServerSessionStorage)).
     ///
     /// # Errors
     ///
