@@ -1,50 +1,13 @@
 //! Telling a payload that is JSON nested too deeply for websession apart from one that is
 //! not base64 of JSON text at all. The library returns no data in both cases, so the tool
-//! decodes the base64 itself and measures the nesting without recursion.
+//! measures the nesting of the decoded text without recursion.
 
-use base64::alphabet;
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use base64::Engine as _;
-
-/// Base64 without padding, spare bits ignored, as `atob` and websession decode a payload
-/// once its padding is removed.
-const UNPADDED: GeneralPurpose = GeneralPurpose::new(
-    &alphabet::STANDARD,
-    GeneralPurposeConfig::new()
-        .with_decode_padding_mode(DecodePaddingMode::RequireNone)
-        .with_decode_allow_trailing_bits(true),
-);
-
-/// ASCII whitespace, which `atob` removes before decoding.
-const BASE64_WHITESPACE: [char; 5] = [' ', '\t', '\n', '\x0c', '\r'];
-
-/// Returns how many levels of arrays and objects the payload nests when it is base64 of one
-/// valid JSON value, or `None` when it is not.
+/// Returns how many levels of arrays and objects `text` nests when it is one valid JSON
+/// value, or `None` when it is not.
 ///
-/// Bytes are checked as JSON bytes, so the result is the same whether the payload's text
-/// is UTF-8 or Latin-1: bytes above 0x7F are valid only inside strings either way.
-pub fn payload_depth(payload: &str) -> Option<usize> {
-    let compact: String = payload
-        .chars()
-        .filter(|c| !BASE64_WHITESPACE.contains(c))
-        .collect();
-    let bytes = decode_padded(&compact)?;
-    json_depth(&bytes)
-}
-
-/// Decodes base64 as `atob` does: one or two `=` are padding only when they complete a
-/// length that is a multiple of 4.
-fn decode_padded(text: &str) -> Option<Vec<u8>> {
-    let unpadded = if text.len() % 4 == 0 {
-        text.trim_end_matches('=')
-    } else {
-        text
-    };
-    // More than two `=` leave one behind in a length that is a multiple of 4.
-    if text.len() - unpadded.len() > 2 {
-        return None;
-    }
-    UNPADDED.decode(unpadded).ok()
+/// Bytes are checked as JSON bytes, so multi-byte characters are valid only inside strings.
+pub fn text_depth(text: &str) -> Option<usize> {
+    json_depth(text.as_bytes())
 }
 
 /// The token that the scanner accepts next.
@@ -228,10 +191,6 @@ fn skip_number(text: &[u8], position: usize) -> Option<usize> {
 mod tests {
     use super::*;
 
-    fn depth(text: &str) -> Option<usize> {
-        json_depth(text.as_bytes())
-    }
-
     #[test]
     fn scalars_have_depth_zero() {
         for text in [
@@ -243,16 +202,16 @@ mod tests {
             "null",
             r#""a\"\\\/\b\f\n\r\t\u00e9""#,
         ] {
-            assert_eq!(depth(text), Some(0), "{text}");
+            assert_eq!(text_depth(text), Some(0), "{text}");
         }
     }
 
     #[test]
     fn containers_counted_by_level() {
-        assert_eq!(depth("[]"), Some(1));
-        assert_eq!(depth("{}"), Some(1));
-        assert_eq!(depth(r#"{"a":[1,{"b":null}],"c":"]"}"#), Some(3));
-        assert_eq!(depth(" [ [ ] , [ [ ] ] ] "), Some(3));
+        assert_eq!(text_depth("[]"), Some(1));
+        assert_eq!(text_depth("{}"), Some(1));
+        assert_eq!(text_depth(r#"{"a":[1,{"b":null}],"c":"]"}"#), Some(3));
+        assert_eq!(text_depth(" [ [ ] , [ [ ] ] ] "), Some(3));
     }
 
     #[test]
@@ -283,7 +242,7 @@ mod tests {
             "'single'",
             "aGVsbG8",
         ] {
-            assert_eq!(depth(text), None, "{text:?}");
+            assert_eq!(text_depth(text), None, "{text:?}");
         }
     }
 
@@ -291,10 +250,10 @@ mod tests {
     fn deep_nesting_measured_without_recursion() {
         let levels = 100_000;
         let text = format!("{}{}", "[".repeat(levels), "]".repeat(levels));
-        assert_eq!(depth(&text), Some(levels));
+        assert_eq!(text_depth(&text), Some(levels));
 
         let unclosed = "[".repeat(levels);
-        assert_eq!(depth(&unclosed), None);
+        assert_eq!(text_depth(&unclosed), None);
     }
 
     #[test]
@@ -304,17 +263,9 @@ mod tests {
     }
 
     #[test]
-    fn payload_decoded_like_atob() {
-        // [[0]] in base64, with and without padding, and with whitespace.
-        for payload in ["W1swXV0=", "W1swXV0", "W1sw XV0=\n"] {
-            assert_eq!(payload_depth(payload), Some(2), "{payload:?}");
-        }
-        assert_eq!(payload_depth("not*base64"), None);
-        // `=` that does not complete a multiple of 4 characters is not padding.
-        for payload in ["W1swXV0==", "W1swXV0=====", "W1s=wXV0"] {
-            assert_eq!(payload_depth(payload), None, "{payload:?}");
-        }
-        // "hello" is base64 but not JSON.
-        assert_eq!(payload_depth("aGVsbG8="), None);
+    fn text_depth_counts_levels() {
+        assert_eq!(text_depth("[[0]]"), Some(2));
+        assert_eq!(text_depth("{\"msg\":\"é\"}"), Some(1));
+        assert_eq!(text_depth("hello"), None);
     }
 }

@@ -6,7 +6,7 @@ use websession::{inspect_value, is_valid_session_id, Cookie, PayloadEncoding, Si
 
 use crate::error::{shorten, CliError};
 use crate::input::{Attribute, FoundCookie, Source};
-use crate::nesting::payload_depth;
+use crate::nesting::text_depth;
 use crate::secrets::Secret;
 
 /// Name of the cookie built to verify values; the HMAC covers only the value, so any valid
@@ -103,7 +103,11 @@ impl Report {
         };
         let too_deep_levels = match inspected.data {
             Some(_) => None,
-            None => payload_depth(&inspected.payload).filter(|&depth| depth > MAX_DEPTH),
+            None => inspected
+                .json_text
+                .as_deref()
+                .and_then(text_depth)
+                .filter(|&depth| depth > MAX_DEPTH),
         };
         Ok(Self {
             found,

@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use super::header;
 use super::payload::{self, PayloadEncoding};
+use crate::json;
 
 /// A cookie value taken apart without checking its signature.
 ///
@@ -26,6 +27,10 @@ pub struct InspectedValue {
     pub payload: String,
     /// The text after the last `.`, which is the signature when the cookie is signed.
     pub signature: Option<String>,
+    /// The text that the payload's base64 carries, read with the chosen encoding, or `None`
+    /// when the payload is not base64. It is there even when it is not JSON that `data` can
+    /// hold, for example JSON nested deeper than [`json::MAX_DEPTH`](crate::json::MAX_DEPTH).
+    pub json_text: Option<String>,
     /// The payload decoded from base64 of JSON text, or `None` when it is not that.
     pub data: Option<Value>,
 }
@@ -70,12 +75,14 @@ pub fn inspect_value(raw: &str, encoding: PayloadEncoding) -> InspectedValue {
         Some((payload, signature)) => (payload.to_owned(), Some(signature.to_owned())),
         None => (text.clone(), None),
     };
-    let data = payload::decode(&payload, encoding);
+    let json_text = payload::decode_text(&payload, encoding);
+    let data = json_text.as_deref().and_then(json::parse);
     InspectedValue {
         text,
         invalid_percent_encoding,
         payload,
         signature,
+        json_text,
         data,
     }
 }
@@ -92,6 +99,8 @@ fn unquote(text: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine as _;
     use serde_json::json;
 
     use super::*;
@@ -163,6 +172,19 @@ mod tests {
 
         let not_json = inspect_value("aGVsbG8=", PayloadEncoding::Utf8);
         assert_eq!(not_json.text, "aGVsbG8=");
+        assert_eq!(not_json.json_text.as_deref(), Some("hello"));
         assert_eq!(not_json.data, None);
+    }
+
+    #[test]
+    fn json_text_kept_when_too_deep() {
+        let deep = format!("{}0{}", "[".repeat(200), "]".repeat(200));
+        let payload = STANDARD.encode(&deep);
+        let inspected = inspect_value(&payload, PayloadEncoding::Utf8);
+        assert_eq!(inspected.json_text, Some(deep));
+        assert_eq!(inspected.data, None);
+
+        let partly_padded = inspect_value("eyJhIjoxfQ=", PayloadEncoding::Utf8);
+        assert_eq!(partly_padded.json_text, None, "not base64 for `atob`");
     }
 }
