@@ -321,21 +321,9 @@ impl<'a> Parser<'a> {
 /// 300 bytes long. `serde_json` accepts every such token, because without an exponent its
 /// value stays below 10^300, far from the largest double.
 fn is_short_decimal(token: &[u8]) -> bool {
-    if token.len() > 300 {
-        return false;
-    }
-    let unsigned = token.strip_prefix(b"-").unwrap_or(token);
-    let (integer, fraction) = match unsigned.iter().position(|&byte| byte == b'.') {
-        Some(dot) => (&unsigned[..dot], Some(&unsigned[dot + 1..])),
-        None => (unsigned, None),
-    };
-    let integer_is_valid = !integer.is_empty()
-        && integer.iter().all(u8::is_ascii_digit)
-        && (integer[0] != b'0' || integer.len() == 1);
-    let fraction_is_valid = fraction.map_or(true, |digits| {
-        !digits.is_empty() && digits.iter().all(u8::is_ascii_digit)
-    });
-    integer_is_valid && fraction_is_valid
+    token.len() <= 300
+        && !token.iter().any(|byte| matches!(byte, b'e' | b'E'))
+        && is_json_number(token)
 }
 
 /// Returns `true` for a number token of JSON's grammar:
