@@ -163,7 +163,7 @@ impl UnknownAttributeValue {
 /// override removes a `Max-Age`, `Expires`, `SameSite` or `Priority` that the cookie sets,
 /// which the JavaScript libraries do with `maxAge: undefined` or `sameSite: false`. Leave
 /// such an attribute out of the cookie and set it per call instead, for example `max_age`
-/// only when a visitor asks to stay signed in.
+/// only for visitors who choose to stay signed in.
 ///
 /// # Examples
 ///
