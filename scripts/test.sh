@@ -16,8 +16,8 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# Incremental caches double the size of the build directory and help only rebuilds; set
-# CARGO_INCREMENTAL=1 to keep them.
+# Incremental caches add about a gigabyte to the build directory and speed up only
+# rebuilds, so they are off unless CARGO_INCREMENTAL=1 is set.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 cargo fmt --all --check
