@@ -25,7 +25,8 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 cargo clippy --workspace --all-targets --no-default-features -- -D warnings
 cargo test --workspace --all-features
 # Each benchmark once, so the benchmarks keep compiling and the floor stays byte-identical.
-cargo test -p websession-bench --benches
+# The same package selection and features as the line above reuse its build.
+cargo test --workspace --all-features --bench '*'
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps --quiet
 
 if [ -x scripts/fuzz-smoke.sh ]; then
