@@ -63,6 +63,11 @@ mod storage;
 /// not depend on it themselves.
 pub use serde_json;
 
+/// The `redis` crate, whose connection manager [`RedisStore::new`] takes and whose error
+/// [`StoreError::Redis`] carries, at the version this crate is built with.
+#[cfg(feature = "redis")]
+pub use redis;
+
 /// The `async_trait` attribute, which implementations of [`SessionStore`] and
 /// [`SessionStorage`] put on their `impl` block, for applications that do not depend on the
 /// `async-trait` crate themselves.

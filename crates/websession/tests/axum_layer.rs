@@ -892,6 +892,14 @@ async fn slow_user(State(gate): State<Gate>, mut session: ManagedSession) -> Str
     format!("user={user}")
 }
 
+/// Reads the flash notice, which changes the session, then waits like [`slow_user`].
+async fn slow_notice(State(gate): State<Gate>, mut session: ManagedSession) -> String {
+    let notice = session.get("notice").unwrap_or_default();
+    gate.loaded.notify_one();
+    gate.release.notified().await;
+    format!("notice={notice}")
+}
+
 /// Asks for a longer `Max-Age` without changing the data, then waits like [`slow_user`].
 async fn slow_remember(State(gate): State<Gate>, mut session: ManagedSession) -> &'static str {
     session.commit_with(CookieOptions {
@@ -903,8 +911,9 @@ async fn slow_remember(State(gate): State<Gate>, mut session: ManagedSession) ->
     "remembered"
 }
 
-/// Runs a request to `slow_path` (`/slow-user` or `/slow-remember`) with `cookie` that a
-/// request to `path` overlaps with the same cookie, and returns the slow request's response.
+/// Runs a request to `slow_path` (`/slow-user`, `/slow-notice` or `/slow-remember`) with
+/// `cookie` that a request to `path` overlaps with the same cookie, and returns the slow
+/// request's response.
 async fn overlapped(
     storage: Arc<dyn SessionStorage>,
     cookie: &str,
@@ -915,9 +924,11 @@ async fn overlapped(
     let gate = Gate::default();
     let app = Router::new()
         .route("/slow-user", get(slow_user))
+        .route("/slow-notice", get(slow_notice))
         .route("/slow-remember", get(slow_remember))
         .route("/cart", post(add_to_cart))
         .route("/login-rotating", post(login_rotating))
+        .route("/logout", post(logout))
         .with_state(gate.clone())
         .layer(SessionLayer::new(storage).rolling_expiry(rolling_expiry));
     let slow = tokio::spawn({
@@ -964,6 +975,54 @@ async fn rolling_expiry_leaves_rotated_cookie_alone() {
         "the rotated cookie of the other request must not be replaced or deleted"
     );
     assert_eq!(server.store().len(), 1, "only the rotated record is left");
+}
+
+#[tokio::test]
+async fn changed_session_leaves_rotated_cookie_alone() {
+    let (server, storage) = memory_storage(SECRET);
+    let cookie = logged_in_cookie(&app(storage.clone())).await;
+
+    let response = overlapped(
+        storage.clone(),
+        &cookie,
+        "/slow-notice",
+        "/login-rotating",
+        false,
+    )
+    .await;
+    assert!(
+        set_cookies(&response).is_empty(),
+        "the rotated cookie of the other request must not be replaced or deleted"
+    );
+    assert_eq!(body_text(response).await, r#"notice="Welcome, alice""#);
+    assert_eq!(
+        server.store().len(),
+        1,
+        "the old record is not brought back"
+    );
+    assert!(storage
+        .get_session(Some(&cookie))
+        .await
+        .unwrap()
+        .data()
+        .is_empty());
+}
+
+#[tokio::test]
+async fn changed_session_leaves_logout_alone() {
+    let (server, storage) = memory_storage(SECRET);
+    let cookie = logged_in_cookie(&app(storage.clone())).await;
+
+    let response = overlapped(storage.clone(), &cookie, "/slow-notice", "/logout", false).await;
+    assert!(
+        set_cookies(&response).is_empty(),
+        "the logout's deletion cookie stands"
+    );
+    assert_eq!(
+        server.store().len(),
+        0,
+        "the destroyed record is not brought back"
+    );
 }
 
 /// Returns a memory storage signed with `old secret` and one that shares its records and

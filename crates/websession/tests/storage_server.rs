@@ -4,6 +4,7 @@
 mod common;
 
 use std::error::Error as _;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::SystemTime;
 
@@ -13,8 +14,8 @@ use common::recording_store::RecordingStore;
 use common::request_cookie;
 use serde_json::{json, Map, Value};
 use websession::{
-    Cookie, CookieOptions, ManualClock, ServerSessionStorage, SessionStorage, SessionStore,
-    StorageError, StoreError,
+    Cookie, CookieOptions, ManualClock, MemoryStore, ServerSessionStorage, Session, SessionStorage,
+    SessionStore, StorageError, StoreError,
 };
 
 fn recording() -> (ServerSessionStorage<RecordingStore>, RecordingStore) {
@@ -305,4 +306,92 @@ async fn debug_hides_ids_and_secrets() {
     assert!(!text.contains("s3cr3t"), "{text}");
     assert!(!text.contains("hunter2"), "{text}");
     assert!(text.contains("records: 1"), "{text}");
+}
+
+/// Keeps records in a [`MemoryStore`] and counts the calls to its own `touch`.
+#[derive(Default)]
+struct CountingTouches {
+    records: MemoryStore,
+    touches: AtomicUsize,
+}
+
+#[async_trait]
+impl SessionStore for CountingTouches {
+    async fn create(
+        &self,
+        data: &Map<String, Value>,
+        expires: Option<SystemTime>,
+    ) -> Result<String, StoreError> {
+        self.records.create(data, expires).await
+    }
+
+    async fn read(&self, id: &str) -> Result<Option<Map<String, Value>>, StoreError> {
+        self.records.read(id).await
+    }
+
+    async fn update(
+        &self,
+        id: &str,
+        data: &Map<String, Value>,
+        expires: Option<SystemTime>,
+    ) -> Result<bool, StoreError> {
+        self.records.update(id, data, expires).await
+    }
+
+    async fn touch(&self, id: &str, expires: Option<SystemTime>) -> Result<bool, StoreError> {
+        self.touches.fetch_add(1, Ordering::SeqCst);
+        self.records.touch(id, expires).await
+    }
+
+    async fn delete(&self, id: &str) -> Result<(), StoreError> {
+        self.records.delete(id).await
+    }
+}
+
+#[tokio::test]
+async fn shared_store_forwards_touch() {
+    let clock = ManualClock::new(start());
+    let store = Arc::new(CountingTouches::default());
+    let storage = ServerSessionStorage::new(cookie(&clock, None), Arc::clone(&store));
+    let mut session = storage.get_session(None).await.unwrap();
+    session.set("user", "alice");
+    let set_cookie = storage.commit_session(&mut session, &none()).await.unwrap();
+
+    let mut loaded = storage
+        .get_session(Some(request_cookie(&set_cookie)))
+        .await
+        .unwrap();
+    let touched = storage.touch_session(&mut loaded, &none()).await.unwrap();
+    assert_eq!(touched.as_deref(), Some(set_cookie.as_str()));
+    assert_eq!(
+        store.touches.load(Ordering::SeqCst),
+        1,
+        "the store's own touch runs behind the Arc, not the read-and-update default"
+    );
+}
+
+/// Touches `session` through `storage` as generic code over any storage does.
+async fn touch_through<S: SessionStorage>(storage: &S, session: &mut Session) -> Option<String> {
+    storage.touch_session(session, &none()).await.unwrap()
+}
+
+#[tokio::test]
+async fn shared_storage_forwards_touch() {
+    let clock = ManualClock::new(start());
+    let storage: Arc<dyn SessionStorage> =
+        Arc::new(ServerSessionStorage::memory(cookie(&clock, None)));
+    let mut session = storage.get_session(None).await.unwrap();
+    session.set("user", "alice");
+    let set_cookie = storage.commit_session(&mut session, &none()).await.unwrap();
+    let mut reader = storage
+        .get_session(Some(request_cookie(&set_cookie)))
+        .await
+        .unwrap();
+    storage.rotate_id(&mut session, &none()).await.unwrap();
+
+    assert_eq!(
+        touch_through(&storage, &mut reader).await,
+        None,
+        "the server-side touch runs behind the Arc, not the default that commits"
+    );
 }

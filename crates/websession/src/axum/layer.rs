@@ -13,7 +13,10 @@ use crate::storage::SessionStorage;
 ///
 /// After the inner service responds, for a request whose handler extracted the session:
 ///
-/// - it commits the session when it changed (a consumed flash value counts);
+/// - it commits the session when it changed (a consumed flash value counts), through
+///   [`SessionStorage::touch_session`](crate::SessionStorage::touch_session), so that with a
+///   server-side storage nothing is sent when another request destroyed the session or
+///   rotated its id meanwhile;
 /// - it saves an unchanged session again through
 ///   [`SessionStorage::touch_session`](crate::SessionStorage::touch_session) when the
 ///   handler called [`ManagedSession::commit_with`](super::ManagedSession::commit_with),

@@ -180,6 +180,12 @@ impl ManagedSession {
     /// [`rotate_id`](Self::rotate_id) and a [`destroy`](Self::destroy) in the same request use
     /// the same overrides, the latter for the removal cookie.
     ///
+    /// The overrides apply to this response only. A later request that changes the session,
+    /// even by reading a flash value, saves it with the cookie's own attributes, so a
+    /// "remember me" cookie would lose its longer `Max-Age` there, as with `commitSession`
+    /// in JavaScript. To keep it, store a flag in the session and call `commit_with` with
+    /// the same options in every handler that loads a session with the flag set.
+    ///
     /// # Examples
     ///
     /// ```

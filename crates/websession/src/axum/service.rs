@@ -204,10 +204,15 @@ async fn save(slot: &SessionSlot, rolling_expiry: bool) -> Result<Saved, Session
         return sent(value);
     }
 
+    // A changed session is saved through `touch_session` too: when another request destroyed
+    // it or rotated its id meanwhile, nothing is sent, so the cookie of that request stays.
     if session.is_changed() {
-        let value = storage.commit_session(&mut session, &options).await?;
-        tracing::debug!(cookie, "session committed");
-        return sent(value);
+        let committed = storage.touch_session(&mut session, &options).await?;
+        tracing::debug!(cookie, sent = committed.is_some(), "changed session saved");
+        return match committed {
+            Some(value) => sent(value),
+            None => Ok(Saved::Read { set_cookie: None }),
+        };
     }
 
     // An unchanged session is written again through `touch_session`, so that a server-side

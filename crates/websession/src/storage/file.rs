@@ -239,6 +239,25 @@ impl FileStore {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// # }).unwrap();
     /// ```
+    ///
+    /// A service sweeps in the background, here every hour:
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use websession::FileStore;
+    ///
+    /// fn sweep_hourly(store: FileStore) {
+    ///     tokio::spawn(async move {
+    ///         let mut hourly = tokio::time::interval(Duration::from_secs(3600));
+    ///         loop {
+    ///             hourly.tick().await;
+    ///             if let Err(error) = store.remove_expired().await {
+    ///                 eprintln!("removing expired sessions failed: {error}");
+    ///             }
+    ///         }
+    ///     });
+    /// }
+    /// ```
     pub async fn remove_expired(&self) -> Result<usize, StoreError> {
         let store = self.clone();
         let now = self.clock.now();

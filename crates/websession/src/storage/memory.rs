@@ -18,7 +18,8 @@ const SWEEP_INTERVAL: Duration = Duration::from_secs(60);
 /// Tries at a fresh id before giving up; with 128-bit random ids the first try succeeds.
 const CREATE_ATTEMPTS: u32 = 8;
 
-/// Keeps session records in a map in the memory of this process, the Rust form of
+/// Keeps session records in a map in the memory of this process: the store behind
+/// [`ServerSessionStorage::memory`](crate::ServerSessionStorage::memory), the Rust form of
 /// `createMemorySessionStorage`.
 ///
 /// # Guarantees

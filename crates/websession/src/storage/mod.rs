@@ -9,6 +9,7 @@ mod redis;
 mod server;
 mod session_id;
 mod session_storage;
+mod shared;
 mod store;
 
 pub use cookie::{CookieSessionStorage, MAX_COOKIE_LEN};

@@ -34,7 +34,10 @@ use crate::session::Session;
 /// - **Destroyed while a request ran:** when the record of a loaded session no longer exists
 ///   at commit, because another request destroyed it or it expired, the commit does not bring
 ///   it back. It returns the deletion cookie instead, the session becomes empty with no id, and
-///   the changes of this request are dropped.
+///   the changes of this request are dropped. [`SessionStorage::touch_session`] drops the
+///   changes in the same way but returns `None`, so that the cookie another request sent
+///   (with the new id of a login, say) stays in the browser. The axum layer saves sessions
+///   that way.
 /// - **Destroying** deletes the record and returns the deletion cookie: empty value,
 ///   `Expires` at the Unix epoch, no `Max-Age`.
 /// - **Id rotation:** [`SessionStorage::rotate_id`] moves the data to a fresh id, for example
@@ -149,6 +152,30 @@ impl<S: SessionStore> ServerSessionStorage<S> {
         Ok(())
     }
 
+    /// Creates or updates the session's record and returns its cookie, or `None` when the
+    /// session has an id whose record is gone.
+    async fn write_record(
+        &self,
+        session: &mut Session,
+        overrides: &CookieOptions,
+    ) -> Result<Option<String>, StorageError> {
+        self.check_commit(session, overrides)?;
+        let expires = self.expiry_for(overrides);
+
+        if session.id().is_empty() {
+            let id = self.create_record(session, expires).await?;
+            return self.finish_commit(session, id, overrides).map(Some);
+        }
+
+        let id = session.id().to_owned();
+        let updated =
+            is_valid_session_id(&id) && self.store.update(&id, session.data(), expires).await?;
+        if !updated {
+            return Ok(None);
+        }
+        self.finish_commit(session, id, overrides).map(Some)
+    }
+
     /// Writes the cookie for `id`, and records it in the session.
     fn finish_commit(
         &self,
@@ -253,21 +280,10 @@ impl<S: SessionStore> SessionStorage for ServerSessionStorage<S> {
         session: &mut Session,
         overrides: &CookieOptions,
     ) -> Result<String, StorageError> {
-        self.check_commit(session, overrides)?;
-        let expires = self.expiry_for(overrides);
-
-        if session.id().is_empty() {
-            let id = self.create_record(session, expires).await?;
-            return self.finish_commit(session, id, overrides);
+        match self.write_record(session, overrides).await? {
+            Some(header) => Ok(header),
+            None => self.drop_vanished(session, overrides),
         }
-
-        let id = session.id().to_owned();
-        let updated =
-            is_valid_session_id(&id) && self.store.update(&id, session.data(), expires).await?;
-        if !updated {
-            return self.drop_vanished(session, overrides);
-        }
-        self.finish_commit(session, id, overrides)
     }
 
     async fn touch_session(
@@ -276,8 +292,20 @@ impl<S: SessionStore> SessionStorage for ServerSessionStorage<S> {
         overrides: &CookieOptions,
     ) -> Result<Option<String>, StorageError> {
         // A commit also handles an id that a loaded session cannot have: it drops it.
-        if session.is_changed() || !is_valid_session_id(session.id()) {
+        if !is_valid_session_id(session.id()) {
             return self.commit_session(session, overrides).await.map(Some);
+        }
+        if session.is_changed() {
+            let written = self.write_record(session, overrides).await?;
+            if written.is_none() {
+                tracing::debug!(
+                    cookie = self.cookie.name(),
+                    "session record is gone at commit, destroyed or replaced meanwhile; \
+                     dropping the changes and sending no cookie"
+                );
+                *session = Session::new();
+            }
+            return Ok(written);
         }
         self.check_options(overrides)?;
         let expires = self.expiry_for(overrides);

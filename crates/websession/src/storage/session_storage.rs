@@ -186,10 +186,11 @@ pub trait SessionStorage: Send + Sync {
     ///
     /// A server-side storage sets the expiry of an unchanged session's record with
     /// [`SessionStore::touch`](crate::SessionStore::touch), without writing its data, so that
-    /// a change another request made meanwhile stays. When the record is already gone,
-    /// because another request destroyed the session or rotated its id, it returns `None`,
-    /// so the cookie that request sent is not replaced. A changed session, or one whose id is
-    /// empty or invalid, is committed. For an invalid id, that commit empties the session and
+    /// a change another request made meanwhile stays. A changed session is committed. When
+    /// the record is already gone, because another request destroyed the session or rotated
+    /// its id, it returns `None`, so the cookie that request sent is not replaced; a changed
+    /// session is then emptied, as a commit would do. A session whose id is empty is
+    /// committed, which creates a record. For an invalid id, the commit empties the session and
     /// returns the deletion cookie. The cookie is written with the current secret, so this also
     /// re-signs a cookie that verified with an older one.
     ///

@@ -233,6 +233,26 @@ pub enum StoreError {
     Other(#[source] Box<dyn Error + Send + Sync>),
 }
 
+impl StoreError {
+    /// Wraps any error of a custom store as [`StoreError::Other`], for use with `map_err`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use websession::StoreError;
+    ///
+    /// fn parse_ttl(text: &str) -> Result<u64, StoreError> {
+    ///     text.parse().map_err(StoreError::other)
+    /// }
+    ///
+    /// let error = parse_ttl("soon").unwrap_err();
+    /// assert_eq!(error.to_string(), "custom session store failed: invalid digit found in string");
+    /// ```
+    pub fn other(error: impl Into<Box<dyn Error + Send + Sync>>) -> Self {
+        StoreError::Other(error.into())
+    }
+}
+
 /// Returns the words for a [`StoreError::Io`] operation, as its message writes them.
 fn file_operation_words(operation: &str) -> String {
     match operation {

@@ -44,6 +44,7 @@ macro_rules! conformance_suite {
             expiry_refreshed_by_commit,
             touch_extends_expiry_keeping_newer_data,
             touch_of_vanished_record_sends_nothing,
+            changed_touch_of_vanished_record_sends_nothing,
             touch_with_past_expiry_removes_record,
             no_expiry_uses_max_lifetime,
             unknown_id_not_adopted,
@@ -417,6 +418,36 @@ pub async fn touch_of_vanished_record_sends_nothing<S: SessionStore + Clone>(
         store.read(&old_id).await.unwrap(),
         None,
         "touch creates no record"
+    );
+    assert_eq!(
+        store.read(other.id()).await.unwrap(),
+        Some(object(json!({"user": "alice"})))
+    );
+}
+
+pub async fn changed_touch_of_vanished_record_sends_nothing<S: SessionStore + Clone>(
+    store: S,
+    clock: ManualClock,
+) {
+    let storage = storage(&store, &clock);
+    let cookie = committed(&storage, json!({"user": "alice"})).await;
+    let mut reader = load(&storage, &cookie).await;
+    let old_id = reader.id().to_owned();
+    let mut other = load(&storage, &cookie).await;
+    storage.rotate_id(&mut other, &none()).await.unwrap();
+
+    reader.set("visits", 7);
+    let touched = storage.touch_session(&mut reader, &none()).await.unwrap();
+    assert_eq!(
+        touched, None,
+        "the rotated cookie of the other request must stand"
+    );
+    assert_eq!(reader.id(), "", "the changes are dropped as in a commit");
+    assert!(reader.data().is_empty());
+    assert_eq!(
+        store.read(&old_id).await.unwrap(),
+        None,
+        "the old record is not brought back"
     );
     assert_eq!(
         store.read(other.id()).await.unwrap(),
