@@ -27,6 +27,8 @@ cargo test --workspace --all-features
 # Each benchmark once, so the benchmarks keep compiling and the floor stays byte-identical.
 # The same package selection and features as the line above reuse its build.
 cargo test --workspace --all-features --bench '*'
+# The README's documentation command, which builds without the `redis` feature, then all.
+RUSTDOCFLAGS="-D warnings" cargo doc -p websession --features axum --no-deps --quiet
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps --quiet
 
 if [ -x scripts/fuzz-smoke.sh ]; then

@@ -40,7 +40,7 @@
 //! No feature is on by default.
 //!
 //! - `axum`: the `websession::axum` module, an extractor and a Tower layer for axum 0.8.
-//! - `redis`: [`RedisStore`], a session store in Redis for services that run on many
+//! - `redis`: `RedisStore`, a session store in Redis for services that run on many
 //!   machines.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
