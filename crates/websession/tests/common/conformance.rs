@@ -397,16 +397,26 @@ pub async fn touch_extends_expiry_keeping_newer_data<S: SessionStore + Clone>(
     assert!(load(&storage, &cookie).await.data().is_empty());
 }
 
+/// Loads one committed session as two requests would and rotates its id through the second.
+/// Returns the storage, the first request's session with its id, and the second's.
+async fn loaded_then_rotated_elsewhere<S: SessionStore + Clone>(
+    store: &S,
+    clock: &ManualClock,
+) -> (ServerSessionStorage<S>, Session, String, Session) {
+    let storage = storage(store, clock);
+    let cookie = committed(&storage, json!({"user": "alice"})).await;
+    let reader = load(&storage, &cookie).await;
+    let old_id = reader.id().to_owned();
+    let mut other = load(&storage, &cookie).await;
+    storage.rotate_id(&mut other, &none()).await.unwrap();
+    (storage, reader, old_id, other)
+}
+
 pub async fn touch_of_vanished_record_sends_nothing<S: SessionStore + Clone>(
     store: S,
     clock: ManualClock,
 ) {
-    let storage = storage(&store, &clock);
-    let cookie = committed(&storage, json!({"user": "alice"})).await;
-    let mut reader = load(&storage, &cookie).await;
-    let old_id = reader.id().to_owned();
-    let mut other = load(&storage, &cookie).await;
-    storage.rotate_id(&mut other, &none()).await.unwrap();
+    let (storage, mut reader, old_id, other) = loaded_then_rotated_elsewhere(&store, &clock).await;
 
     let touched = storage.touch_session(&mut reader, &none()).await.unwrap();
     assert_eq!(
@@ -429,12 +439,7 @@ pub async fn changed_touch_of_vanished_record_sends_nothing<S: SessionStore + Cl
     store: S,
     clock: ManualClock,
 ) {
-    let storage = storage(&store, &clock);
-    let cookie = committed(&storage, json!({"user": "alice"})).await;
-    let mut reader = load(&storage, &cookie).await;
-    let old_id = reader.id().to_owned();
-    let mut other = load(&storage, &cookie).await;
-    storage.rotate_id(&mut other, &none()).await.unwrap();
+    let (storage, mut reader, old_id, other) = loaded_then_rotated_elsewhere(&store, &clock).await;
 
     reader.set("visits", 7);
     let touched = storage.touch_session(&mut reader, &none()).await.unwrap();
