@@ -291,7 +291,8 @@ impl<S: SessionStore> SessionStorage for ServerSessionStorage<S> {
         session: &mut Session,
         overrides: &CookieOptions,
     ) -> Result<Option<String>, StorageError> {
-        // A commit also handles an id that a loaded session cannot have: it drops it.
+        // A commit creates the record of a session without an id, and drops an id that a
+        // loaded session cannot have.
         if !is_valid_session_id(session.id()) {
             return self.commit_session(session, overrides).await.map(Some);
         }
