@@ -900,6 +900,15 @@ async fn slow_notice(State(gate): State<Gate>, mut session: ManagedSession) -> S
     format!("notice={notice}")
 }
 
+/// Signs in with a fresh id like [`login_rotating`], then waits like [`slow_user`].
+async fn slow_login(State(gate): State<Gate>, mut session: ManagedSession) -> &'static str {
+    session.rotate_id();
+    session.set("user", "alice");
+    gate.loaded.notify_one();
+    gate.release.notified().await;
+    "signed in"
+}
+
 /// Asks for a longer `Max-Age` without changing the data, then waits like [`slow_user`].
 async fn slow_remember(State(gate): State<Gate>, mut session: ManagedSession) -> &'static str {
     session.commit_with(CookieOptions {
@@ -911,9 +920,9 @@ async fn slow_remember(State(gate): State<Gate>, mut session: ManagedSession) ->
     "remembered"
 }
 
-/// Runs a request to `slow_path` (`/slow-user`, `/slow-notice` or `/slow-remember`) with
-/// `cookie` that a request to `path` overlaps with the same cookie, and returns the slow
-/// request's response.
+/// Runs a request to `slow_path` (`/slow-user`, `/slow-notice`, `/slow-login` or
+/// `/slow-remember`) with `cookie` that a request to `path` overlaps with the same cookie,
+/// and returns the slow request's response.
 async fn overlapped(
     storage: Arc<dyn SessionStorage>,
     cookie: &str,
@@ -925,6 +934,7 @@ async fn overlapped(
     let app = Router::new()
         .route("/slow-user", get(slow_user))
         .route("/slow-notice", get(slow_notice))
+        .route("/slow-login", post(slow_login))
         .route("/slow-remember", get(slow_remember))
         .route("/cart", post(add_to_cart))
         .route("/login-rotating", post(login_rotating))
@@ -933,7 +943,12 @@ async fn overlapped(
         .layer(SessionLayer::new(storage).rolling_expiry(rolling_expiry));
     let slow = tokio::spawn({
         let (app, cookie, slow_path) = (app.clone(), cookie.to_owned(), slow_path.to_owned());
-        async move { send(&app, "GET", &slow_path, Some(&cookie)).await }
+        let method = if slow_path == "/slow-login" {
+            "POST"
+        } else {
+            "GET"
+        };
+        async move { send(&app, method, &slow_path, Some(&cookie)).await }
     });
     gate.loaded.notified().await;
     send_for_set_cookie(&app, path, Some(cookie)).await;
@@ -1006,6 +1021,31 @@ async fn changed_session_leaves_rotated_cookie_alone() {
         .unwrap()
         .data()
         .is_empty());
+}
+
+#[tokio::test]
+async fn second_login_leaves_first_alone() {
+    let (server, storage) = memory_storage(SECRET);
+    let cookie = request_cookie(&send_for_set_cookie(&app(storage.clone()), "/cart", None).await);
+
+    let response = overlapped(
+        storage.clone(),
+        &cookie,
+        "/slow-login",
+        "/login-rotating",
+        false,
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        set_cookies(&response).is_empty(),
+        "the first login's cookie must not be replaced or deleted"
+    );
+    assert_eq!(
+        server.store().len(),
+        1,
+        "only the first login's record is left"
+    );
 }
 
 #[tokio::test]

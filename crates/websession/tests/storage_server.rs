@@ -370,28 +370,38 @@ async fn shared_store_forwards_touch() {
     );
 }
 
-/// Touches `session` through `storage` as generic code over any storage does.
-async fn touch_through<S: SessionStorage>(storage: &S, session: &mut Session) -> Option<String> {
-    storage.touch_session(session, &none()).await.unwrap()
+/// Touches and then rotates `session` through `storage`, as generic code over any storage
+/// does, and returns both results.
+async fn touch_and_rotate_through<S: SessionStorage>(
+    storage: &S,
+    session: &mut Session,
+) -> (Option<String>, Option<String>) {
+    let touched = storage.touch_session(session, &none()).await.unwrap();
+    let rotated = storage.try_rotate_id(session, &none()).await.unwrap();
+    (touched, rotated)
 }
 
 #[tokio::test]
-async fn shared_storage_forwards_touch() {
+async fn shared_storage_forwards_overrides() {
     let clock = ManualClock::new(start());
     let storage: Arc<dyn SessionStorage> =
         Arc::new(ServerSessionStorage::memory(cookie(&clock, None)));
     let mut session = storage.get_session(None).await.unwrap();
     session.set("user", "alice");
     let set_cookie = storage.commit_session(&mut session, &none()).await.unwrap();
-    let mut reader = storage
+    let mut loaded = storage
         .get_session(Some(request_cookie(&set_cookie)))
         .await
         .unwrap();
     storage.rotate_id(&mut session, &none()).await.unwrap();
 
+    let (touched, rotated) = touch_and_rotate_through(&storage, &mut loaded).await;
     assert_eq!(
-        touch_through(&storage, &mut reader).await,
-        None,
+        touched, None,
         "the server-side touch runs behind the Arc, not the default that commits"
+    );
+    assert_eq!(
+        rotated, None,
+        "the server-side rotation runs behind the Arc, not the default"
     );
 }

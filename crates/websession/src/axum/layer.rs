@@ -25,7 +25,8 @@ use crate::storage::SessionStorage;
 ///   an id. A server-side storage then sets the record's expiry without rewriting its data;
 /// - it gives the session a fresh id, keeping its data, when the handler called
 ///   [`ManagedSession::rotate_id`](super::ManagedSession::rotate_id), and then sends a
-///   cookie even when the data did not change;
+///   cookie even when the data did not change, unless another request destroyed the
+///   session or rotated its id meanwhile;
 /// - it deletes the session when the handler called
 ///   [`ManagedSession::destroy`](super::ManagedSession::destroy);
 /// - it appends the resulting `Set-Cookie` header, keeping the handler's own cookies;

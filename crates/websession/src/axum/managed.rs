@@ -109,12 +109,15 @@ impl ManagedSession {
     /// login, so that an id planted or read before then (session fixation) is worthless
     /// after it.
     ///
-    /// The layer then calls [`SessionStorage::rotate_id`](crate::SessionStorage::rotate_id)
-    /// in place of a commit, with the overrides of [`commit_with`](Self::commit_with) when
-    /// the handler gave any, and sends a `Set-Cookie` even when the data did not change. A
-    /// server-side storage moves the data to a new id and deletes the old record, so the
-    /// old cookie reads as an empty session. The cookie storage has no ids and just
-    /// commits. During the handler, [`id`](Session::id) still returns the old id.
+    /// The layer then calls
+    /// [`SessionStorage::try_rotate_id`](crate::SessionStorage::try_rotate_id) in place of a
+    /// commit, with the overrides of [`commit_with`](Self::commit_with) when the handler gave
+    /// any, and sends a `Set-Cookie` even when the data did not change. A server-side storage
+    /// moves the data to a new id and deletes the old record, so the old cookie reads as an
+    /// empty session. When another request destroyed the session or rotated its id meanwhile
+    /// (a second login of the same browser, say), it sends nothing, so that request's cookie
+    /// stays. The cookie storage has no ids and just commits. During the handler,
+    /// [`id`](Session::id) still returns the old id.
     ///
     /// With [`destroy`](Self::destroy) in the same request, the order matters:
     ///

@@ -197,11 +197,12 @@ async fn save(slot: &SessionSlot, rolling_expiry: bool) -> Result<Saved, Session
         return sent(value);
     }
 
-    // A rotation sends a cookie even for unchanged data, because the id in it is new.
+    // A rotation sends a cookie even for unchanged data, because the id in it is new. When
+    // another request destroyed the session or rotated its id meanwhile, nothing is sent.
     if rotate_id {
-        let value = storage.rotate_id(&mut session, &options).await?;
-        tracing::debug!(cookie, "session id rotated");
-        return sent(value);
+        let rotated = storage.try_rotate_id(&mut session, &options).await?;
+        tracing::debug!(cookie, sent = rotated.is_some(), "session id rotated");
+        return sent_if_any(rotated);
     }
 
     // A changed session is saved through `touch_session` too: when another request destroyed
@@ -209,10 +210,7 @@ async fn save(slot: &SessionSlot, rolling_expiry: bool) -> Result<Saved, Session
     if session.is_changed() {
         let committed = storage.touch_session(&mut session, &options).await?;
         tracing::debug!(cookie, sent = committed.is_some(), "changed session saved");
-        return match committed {
-            Some(value) => sent(value),
-            None => Ok(Saved::Read { set_cookie: None }),
-        };
+        return sent_if_any(committed);
     }
 
     // An unchanged session is written again through `touch_session`, so that a server-side
@@ -229,9 +227,7 @@ async fn save(slot: &SessionSlot, rolling_expiry: bool) -> Result<Saved, Session
             sent = touched.is_some(),
             "unchanged session saved again"
         );
-        if let Some(value) = touched {
-            return sent(value);
-        }
+        return sent_if_any(touched);
     }
     Ok(Saved::Read { set_cookie: None })
 }
@@ -241,4 +237,12 @@ fn sent(value: String) -> Result<Saved, SessionError> {
     Ok(Saved::Read {
         set_cookie: Some(SetSessionCookie::new(value)?),
     })
+}
+
+/// Wraps the `Set-Cookie` value a storage returned, if any, as the outcome of [`save`].
+fn sent_if_any(value: Option<String>) -> Result<Saved, SessionError> {
+    match value {
+        Some(value) => sent(value),
+        None => Ok(Saved::Read { set_cookie: None }),
+    }
 }

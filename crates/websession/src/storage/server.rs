@@ -42,7 +42,9 @@ use crate::session::Session;
 ///   `Expires` at the Unix epoch, no `Max-Age`.
 /// - **Id rotation:** [`SessionStorage::rotate_id`] moves the data to a fresh id, for example
 ///   at login, so that an id planted before login (session fixation) is worthless after it.
-///   Rotating a loaded session whose record is gone behaves like the commit above.
+///   Rotating a loaded session whose record is gone behaves like the commit above, and
+///   [`SessionStorage::try_rotate_id`], which the axum layer uses, returns `None` as
+///   `touch_session` does.
 ///
 /// # Limits
 ///
@@ -174,6 +176,33 @@ impl<S: SessionStore> ServerSessionStorage<S> {
             return Ok(None);
         }
         self.finish_commit(session, id, overrides).map(Some)
+    }
+
+    /// Moves the session's data to a record under a fresh id and returns its cookie, or
+    /// `None` when the session has an id whose record is gone.
+    async fn move_record(
+        &self,
+        session: &mut Session,
+        overrides: &CookieOptions,
+    ) -> Result<Option<String>, StorageError> {
+        self.check_commit(session, overrides)?;
+        let expires = self.expiry_for(overrides);
+
+        // A loaded session whose record is gone was destroyed, expired or rotated by another
+        // request while this one ran. Rotating it would bring the data back under a new id.
+        // A destroy that lands after this read deletes only the old id, which is also what a
+        // destroy after the whole rotation does.
+        if !session.id().is_empty() && !self.record_exists(session.id()).await? {
+            return Ok(None);
+        }
+
+        // The new record exists before the old one goes, so a failure in between leaves the
+        // session readable under its old id.
+        let new_id = self.create_record(session, expires).await?;
+        if is_valid_session_id(session.id()) {
+            self.store.delete(session.id()).await?;
+        }
+        self.finish_commit(session, new_id, overrides).map(Some)
     }
 
     /// Writes the cookie for `id`, and records it in the session.
@@ -340,23 +369,26 @@ impl<S: SessionStore> SessionStorage for ServerSessionStorage<S> {
         session: &mut Session,
         overrides: &CookieOptions,
     ) -> Result<String, StorageError> {
-        self.check_commit(session, overrides)?;
-        let expires = self.expiry_for(overrides);
-
-        // A loaded session whose record is gone was destroyed or expired while this request
-        // ran. Rotating it would bring the data back under a new id, so it is dropped as in a
-        // commit. A destroy that lands after this read deletes only the old id, which is
-        // also what a destroy after the whole rotation does.
-        if !session.id().is_empty() && !self.record_exists(session.id()).await? {
-            return self.drop_vanished(session, overrides);
+        match self.move_record(session, overrides).await? {
+            Some(header) => Ok(header),
+            None => self.drop_vanished(session, overrides),
         }
+    }
 
-        // The new record exists before the old one goes, so a failure in between leaves the
-        // session readable under its old id.
-        let new_id = self.create_record(session, expires).await?;
-        if is_valid_session_id(session.id()) {
-            self.store.delete(session.id()).await?;
+    async fn try_rotate_id(
+        &self,
+        session: &mut Session,
+        overrides: &CookieOptions,
+    ) -> Result<Option<String>, StorageError> {
+        let moved = self.move_record(session, overrides).await?;
+        if moved.is_none() {
+            tracing::debug!(
+                cookie = self.cookie.name(),
+                "session record is gone at rotation, destroyed or replaced meanwhile; \
+                 dropping the changes and sending no cookie"
+            );
+            *session = Session::new();
         }
-        self.finish_commit(session, new_id, overrides)
+        Ok(moved)
     }
 }

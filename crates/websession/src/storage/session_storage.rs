@@ -181,6 +181,51 @@ pub trait SessionStorage: Send + Sync {
         self.commit_session(session, overrides).await
     }
 
+    /// Gives the session a fresh id as [`rotate_id`](SessionStorage::rotate_id) does, or
+    /// returns `None` when the session's record is already gone.
+    ///
+    /// The record is gone when another request destroyed the session or rotated its id, as
+    /// a second login of the same browser does. `rotate_id` then returns the deletion cookie,
+    /// while this method returns `None` and empties the session, so the cookie that the other
+    /// request sent is not replaced. The axum layer rotates this way.
+    ///
+    /// This default implementation calls [`rotate_id`](SessionStorage::rotate_id). A storage
+    /// that wraps another should forward this method, or it gets this default.
+    ///
+    /// # Errors
+    ///
+    /// As [`commit_session`](SessionStorage::commit_session).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use websession::{Cookie, CookieOptions, ServerSessionStorage, SessionStorage};
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let storage = ServerSessionStorage::memory(Cookie::builder("s").secrets(["k"]).build()?);
+    /// let mut session = storage.get_session(None).await?;
+    /// let set_cookie = storage.commit_session(&mut session, &CookieOptions::default()).await?;
+    /// let request_cookie = set_cookie.split(';').next().unwrap();
+    ///
+    /// // Two logins of one browser load the same session; the first rotates its id.
+    /// let mut first = storage.get_session(Some(request_cookie)).await?;
+    /// let mut second = storage.get_session(Some(request_cookie)).await?;
+    /// storage.rotate_id(&mut first, &CookieOptions::default()).await?;
+    ///
+    /// let rotated = storage.try_rotate_id(&mut second, &CookieOptions::default()).await?;
+    /// assert_eq!(rotated, None);
+    /// assert_eq!(storage.store().len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    async fn try_rotate_id(
+        &self,
+        session: &mut Session,
+        overrides: &CookieOptions,
+    ) -> Result<Option<String>, StorageError> {
+        self.rotate_id(session, overrides).await.map(Some)
+    }
+
     /// Extends the session's expiry as a commit with `overrides` would, and returns the
     /// `Set-Cookie` value to send, or `None` when nothing should be sent.
     ///
@@ -188,7 +233,7 @@ pub trait SessionStorage: Send + Sync {
     /// [`SessionStore::touch`](crate::SessionStore::touch), without writing its data, so that
     /// a change another request made meanwhile stays. A changed session is committed. When
     /// the record is already gone, because another request destroyed the session or rotated
-    /// its id, it returns `None`, so the cookie that request sent is not replaced; a changed
+    /// its id, it returns `None`, so the cookie that request sent is not replaced. A changed
     /// session is then emptied, as a commit would do. A session whose id is empty is
     /// committed, which creates a record. For an invalid id, the commit empties the session and
     /// returns the deletion cookie. The cookie is written with the current secret, so this also

@@ -52,6 +52,14 @@ impl<T: SessionStorage + ?Sized> SessionStorage for Arc<T> {
         (**self).rotate_id(session, overrides).await
     }
 
+    async fn try_rotate_id(
+        &self,
+        session: &mut Session,
+        overrides: &CookieOptions,
+    ) -> Result<Option<String>, StorageError> {
+        (**self).try_rotate_id(session, overrides).await
+    }
+
     async fn touch_session(
         &self,
         session: &mut Session,

@@ -45,6 +45,7 @@ macro_rules! conformance_suite {
             touch_extends_expiry_keeping_newer_data,
             touch_of_vanished_record_sends_nothing,
             changed_touch_of_vanished_record_sends_nothing,
+            second_rotation_sends_nothing,
             touch_with_past_expiry_removes_record,
             no_expiry_uses_max_lifetime,
             unknown_id_not_adopted,
@@ -458,6 +459,26 @@ pub async fn changed_touch_of_vanished_record_sends_nothing<S: SessionStore + Cl
         store.read(other.id()).await.unwrap(),
         Some(object(json!({"user": "alice"})))
     );
+}
+
+pub async fn second_rotation_sends_nothing<S: SessionStore + Clone>(store: S, clock: ManualClock) {
+    let (storage, mut second, old_id, first) = loaded_then_rotated_elsewhere(&store, &clock).await;
+
+    second.set("user", "bob");
+    let rotated = storage.try_rotate_id(&mut second, &none()).await.unwrap();
+    assert_eq!(rotated, None, "the first rotation's cookie must stand");
+    assert_eq!(second.id(), "", "the changes are dropped as in a commit");
+    assert!(second.data().is_empty());
+    assert_eq!(store.read(&old_id).await.unwrap(), None);
+    assert_eq!(
+        store.read(first.id()).await.unwrap(),
+        Some(object(json!({"user": "alice"}))),
+        "the first rotation's record is untouched"
+    );
+
+    let mut again = storage.get_session(None).await.unwrap();
+    let fresh = storage.try_rotate_id(&mut again, &none()).await.unwrap();
+    assert!(fresh.is_some(), "a session without an id is created");
 }
 
 pub async fn touch_with_past_expiry_removes_record<S: SessionStore + Clone>(
