@@ -205,29 +205,25 @@ async fn save(slot: &SessionSlot, rolling_expiry: bool) -> Result<Saved, Session
         return sent_if_any(rotated);
     }
 
-    // A changed session is saved through `touch_session` too: when another request destroyed
-    // it or rotated its id meanwhile, nothing is sent, so the cookie of that request stays.
-    if session.is_changed() {
-        let committed = storage.touch_session(&mut session, &options).await?;
-        tracing::debug!(cookie, sent = committed.is_some(), "changed session saved");
-        return sent_if_any(committed);
-    }
-
-    // An unchanged session is written again through `touch_session`, so that a server-side
-    // storage does not overwrite a change that another request made meanwhile. Rolling
-    // expiry leaves out empty sessions without an id, because extending them would create a
-    // session for every visitor who has none.
+    // Every other save goes through `touch_session`, which commits a changed session and
+    // only extends an unchanged one, so that a server-side storage does not overwrite a
+    // change that another request made meanwhile. When another request destroyed the session
+    // or rotated its id meanwhile, nothing is sent, so the cookie of that request stays.
+    // Rolling expiry leaves out empty sessions without an id, because extending them would
+    // create a session for every visitor who has none.
+    let changed = session.is_changed();
     let resign = session.needs_resign();
     let roll = rolling_expiry && !(session.is_empty() && session.id().is_empty());
-    if cookie_options.is_some() || resign || roll {
-        let touched = storage.touch_session(&mut session, &options).await?;
+    if changed || cookie_options.is_some() || resign || roll {
+        let saved = storage.touch_session(&mut session, &options).await?;
         tracing::debug!(
             cookie,
+            changed,
             resign,
-            sent = touched.is_some(),
-            "unchanged session saved again"
+            sent = saved.is_some(),
+            "session saved"
         );
-        return sent_if_any(touched);
+        return sent_if_any(saved);
     }
     Ok(Saved::Read { set_cookie: None })
 }
