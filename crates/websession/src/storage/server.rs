@@ -240,6 +240,27 @@ impl<S: SessionStore> ServerSessionStorage<S> {
         Ok(self.cookie.deletion(overrides)?)
     }
 
+    /// Returns `written`, the cookie of a `step` that wrote the record. When the record had
+    /// vanished (`written` is `None`), also empties the session, whose changes are dropped;
+    /// no cookie is sent, so the one another request sent meanwhile stays.
+    fn skip_vanished(
+        &self,
+        session: &mut Session,
+        written: Option<String>,
+        step: &'static str,
+    ) -> Option<String> {
+        if written.is_none() {
+            tracing::debug!(
+                cookie = self.cookie.name(),
+                step,
+                "session record is gone, destroyed or replaced meanwhile; dropping the \
+                 changes and sending no cookie"
+            );
+            *session = Session::new();
+        }
+        written
+    }
+
     async fn create_record(
         &self,
         session: &Session,
@@ -327,15 +348,7 @@ impl<S: SessionStore> SessionStorage for ServerSessionStorage<S> {
         }
         if session.is_changed() {
             let written = self.write_record(session, overrides).await?;
-            if written.is_none() {
-                tracing::debug!(
-                    cookie = self.cookie.name(),
-                    "session record is gone at commit, destroyed or replaced meanwhile; \
-                     dropping the changes and sending no cookie"
-                );
-                *session = Session::new();
-            }
-            return Ok(written);
+            return Ok(self.skip_vanished(session, written, "commit"));
         }
         self.check_options(overrides)?;
         let expires = self.expiry_for(overrides);
@@ -381,14 +394,6 @@ impl<S: SessionStore> SessionStorage for ServerSessionStorage<S> {
         overrides: &CookieOptions,
     ) -> Result<Option<String>, StorageError> {
         let moved = self.move_record(session, overrides).await?;
-        if moved.is_none() {
-            tracing::debug!(
-                cookie = self.cookie.name(),
-                "session record is gone at rotation, destroyed or replaced meanwhile; \
-                 dropping the changes and sending no cookie"
-            );
-            *session = Session::new();
-        }
-        Ok(moved)
+        Ok(self.skip_vanished(session, moved, "rotation"))
     }
 }
