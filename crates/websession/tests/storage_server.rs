@@ -348,19 +348,28 @@ impl SessionStore for CountingTouches {
     }
 }
 
+/// Commits a new session through `storage` and loads it back as the next request would.
+/// Returns the committed session, its `Set-Cookie` value and the loaded copy.
+async fn committed_and_loaded<S: SessionStorage + ?Sized>(
+    storage: &S,
+) -> (Session, String, Session) {
+    let mut session = storage.get_session(None).await.unwrap();
+    session.set("user", "alice");
+    let set_cookie = storage.commit_session(&mut session, &none()).await.unwrap();
+    let loaded = storage
+        .get_session(Some(request_cookie(&set_cookie)))
+        .await
+        .unwrap();
+    (session, set_cookie, loaded)
+}
+
 #[tokio::test]
 async fn shared_store_forwards_touch() {
     let clock = ManualClock::new(start());
     let store = Arc::new(CountingTouches::default());
     let storage = ServerSessionStorage::new(cookie(&clock, None), Arc::clone(&store));
-    let mut session = storage.get_session(None).await.unwrap();
-    session.set("user", "alice");
-    let set_cookie = storage.commit_session(&mut session, &none()).await.unwrap();
+    let (_, set_cookie, mut loaded) = committed_and_loaded(&storage).await;
 
-    let mut loaded = storage
-        .get_session(Some(request_cookie(&set_cookie)))
-        .await
-        .unwrap();
     let touched = storage.touch_session(&mut loaded, &none()).await.unwrap();
     assert_eq!(touched.as_deref(), Some(set_cookie.as_str()));
     assert_eq!(
@@ -386,13 +395,7 @@ async fn shared_storage_forwards_overrides() {
     let clock = ManualClock::new(start());
     let storage: Arc<dyn SessionStorage> =
         Arc::new(ServerSessionStorage::memory(cookie(&clock, None)));
-    let mut session = storage.get_session(None).await.unwrap();
-    session.set("user", "alice");
-    let set_cookie = storage.commit_session(&mut session, &none()).await.unwrap();
-    let mut loaded = storage
-        .get_session(Some(request_cookie(&set_cookie)))
-        .await
-        .unwrap();
+    let (mut session, _, mut loaded) = committed_and_loaded(storage.as_ref()).await;
     storage.rotate_id(&mut session, &none()).await.unwrap();
 
     let (touched, rotated) = touch_and_rotate_through(&storage, &mut loaded).await;
