@@ -113,6 +113,27 @@ impl CookieSessionStorage {
     }
 }
 
+impl CookieSessionStorage {
+    /// Writes the session's data into a `Set-Cookie` value and marks the session saved.
+    fn write(
+        &self,
+        session: &mut Session,
+        overrides: &CookieOptions,
+    ) -> Result<String, StorageError> {
+        let header = self
+            .cookie
+            .serialize_json_object(|| session.data_json(), overrides)?;
+        if header.len() > MAX_COOKIE_LEN {
+            return Err(StorageError::CookieTooLarge {
+                length: header.len(),
+                limit: MAX_COOKIE_LEN,
+            });
+        }
+        session.mark_saved();
+        Ok(header)
+    }
+}
+
 #[async_trait]
 impl SessionStorage for CookieSessionStorage {
     fn cookie(&self) -> &Cookie {
@@ -150,17 +171,18 @@ impl SessionStorage for CookieSessionStorage {
         session: &mut Session,
         overrides: &CookieOptions,
     ) -> Result<String, StorageError> {
-        let header = self
-            .cookie
-            .serialize_json_object(|| session.data_json(), overrides)?;
-        if header.len() > MAX_COOKIE_LEN {
-            return Err(StorageError::CookieTooLarge {
-                length: header.len(),
-                limit: MAX_COOKIE_LEN,
-            });
-        }
-        session.mark_saved();
-        Ok(header)
+        self.write(session, overrides)
+    }
+
+    /// Commits: the data lives in the cookie, so extending it means writing it again.
+    // The same as the default, without the default's second boxed future on the axum
+    // layer's saves.
+    async fn touch_session(
+        &self,
+        session: &mut Session,
+        overrides: &CookieOptions,
+    ) -> Result<Option<String>, StorageError> {
+        self.write(session, overrides).map(Some)
     }
 
     async fn destroy_session(
