@@ -20,7 +20,7 @@
 //! empty body. The reason is logged only through [`tracing`](https://docs.rs/tracing), at
 //! error level, so an application should install a `tracing` subscriber (for example
 //! `tracing_subscriber::fmt::init()`) to see why a request failed. The layer saves after the
-//! handler has returned, so a handler that must answer a failed save itself (a session over
+//! handler has returned, so a handler that must handle a failed save itself (a session over
 //! the cookie size limit, say) uses [`LoadedSession`], whose commit returns the error.
 //!
 //! # Examples
