@@ -11,8 +11,9 @@
 // `criterion_group!` generates a public function without documentation.
 #![allow(missing_docs)]
 
+mod support;
+
 use std::hint::black_box;
-use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use serde_json::{Map, Value};
@@ -149,25 +150,9 @@ fn cookie_session(c: &mut Criterion) {
     bench_roundtrip(c, &fixture);
 }
 
-fn config() -> Criterion {
-    if std::env::var_os("BENCH_QUICK").is_some_and(|value| value != "0") {
-        Criterion::default()
-            .sample_size(10)
-            .warm_up_time(Duration::from_millis(10))
-            .measurement_time(Duration::from_millis(20))
-            .without_plots()
-    } else {
-        Criterion::default()
-            .sample_size(100)
-            .warm_up_time(Duration::from_secs(1))
-            .measurement_time(Duration::from_secs(3))
-            .without_plots()
-    }
-}
-
 criterion_group! {
     name = benches;
-    config = config();
+    config = support::config(100);
     targets = cookie_session
 }
 criterion_main!(benches);

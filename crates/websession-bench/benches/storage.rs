@@ -14,10 +14,11 @@
 // `criterion_group!` generates a public function without documentation.
 #![allow(missing_docs)]
 
+mod support;
+
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use tokio::runtime::Runtime;
@@ -124,25 +125,9 @@ fn storage_roundtrip(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(temporary_directory());
 }
 
-fn config() -> Criterion {
-    if std::env::var_os("BENCH_QUICK").is_some_and(|value| value != "0") {
-        Criterion::default()
-            .sample_size(10)
-            .warm_up_time(Duration::from_millis(10))
-            .measurement_time(Duration::from_millis(20))
-            .without_plots()
-    } else {
-        Criterion::default()
-            .sample_size(50)
-            .warm_up_time(Duration::from_secs(1))
-            .measurement_time(Duration::from_secs(3))
-            .without_plots()
-    }
-}
-
 criterion_group! {
     name = benches;
-    config = config();
+    config = support::config(50);
     targets = storage_roundtrip
 }
 criterion_main!(benches);
