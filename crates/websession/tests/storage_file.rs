@@ -155,10 +155,14 @@ async fn damaged_file_reads_as_no_session_with_warning() {
             .unwrap();
         assert_eq!(loaded.id(), "", "case {case}");
         assert!(loaded.data().is_empty(), "case {case}");
-        assert!(!path.exists(), "case {case}: the damaged file is removed");
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            *bytes,
+            "case {case}: the damaged file stays as it was"
+        );
         let text = logs_text();
         let warning = text.lines().find(|line| {
-            line.contains("session file is damaged or truncated")
+            line.contains("session file is damaged, truncated or not a session record")
                 && line.contains(&directory.path().display().to_string())
         });
         assert!(
@@ -205,6 +209,41 @@ async fn ids_cannot_leave_directory() {
 }
 
 #[tokio::test]
+async fn cookie_naming_other_file_leaves_it() {
+    let directory = TempDir::new("other-files");
+    let clock = ManualClock::new(start());
+    let store = store_in(&directory, &clock);
+    let storage = ServerSessionStorage::new(cookie(&clock, None), store.clone());
+
+    // Another program's file under a name that is a valid id, named by a signed cookie, as
+    // when a value signed for another cookie with the same secrets is sent as this one.
+    let config = directory.path().join("config.json");
+    let text = r#"{"debug":true,"expires":"never"}"#;
+    std::fs::write(&config, text).unwrap();
+    let set_cookie = storage
+        .cookie()
+        .serialize(&json!("config"), &CookieOptions::default())
+        .unwrap();
+
+    let mut session = storage
+        .get_session(Some(request_cookie(&set_cookie)))
+        .await
+        .unwrap();
+    assert!(session.data().is_empty());
+    storage
+        .destroy_session(&mut session, &CookieOptions::default())
+        .await
+        .unwrap();
+    store.delete("config").await.unwrap();
+    assert!(!store.update("config", &Map::new(), None).await.unwrap());
+    assert!(!store.touch("config", None).await.unwrap());
+    clock.advance(Duration::from_secs(365 * 24 * 3600));
+    assert_eq!(store.remove_expired().await.unwrap(), 0);
+
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
+}
+
+#[tokio::test]
 async fn remove_expired_sweeps_directory() {
     let directory = TempDir::new("sweep");
     let clock = ManualClock::new(start());
@@ -230,8 +269,8 @@ async fn remove_expired_sweeps_directory() {
 
     assert_eq!(
         store.remove_expired().await.unwrap(),
-        1,
-        "only the damaged file"
+        0,
+        "nothing has expired, and the damaged file is not a record"
     );
     clock.advance(Duration::from_secs(10));
     assert_eq!(store.remove_expired().await.unwrap(), 3);
@@ -244,6 +283,7 @@ async fn remove_expired_sweeps_directory() {
     let mut expected = vec![
         ".running.write.tmp".to_owned(),
         format!("{kept}.json"),
+        "broken-one.json".to_owned(),
         "notes.txt".to_owned(),
     ];
     expected.sort();

@@ -54,6 +54,11 @@ impl CookieBuilder {
 
     /// Sets the secrets: the first signs, all verify, in order. Replaces earlier secrets.
     ///
+    /// The signature covers the value and not the cookie's name, as in the JavaScript
+    /// libraries, so a value signed for one cookie verifies as any other cookie with the same
+    /// secrets. Give the session cookie secrets of its own when another cookie carries values
+    /// that visitors choose.
+    ///
     /// An empty list leaves the cookie unsigned, as a cookie built without secrets is, and
     /// clients can then change its value. Check [`Cookie::is_signed`] when the list comes
     /// from configuration, or use [`CookieSessionStorage::with_secrets`](crate::CookieSessionStorage::with_secrets),

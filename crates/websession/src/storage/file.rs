@@ -40,8 +40,9 @@ const STALE_TEMP_AGE: Duration = Duration::from_secs(3600);
 ///   flushed to disk and then renamed over the session's file. A reader sees the old
 ///   content or the new, never a mix or a part, however many writers there are.
 /// - **Damaged files:** a file that is not a complete record (truncated, edited, written by
-///   something else) reads as no session; the store logs a warning through `tracing` and
-///   removes the file.
+///   something else) reads as no session, and the store logs a warning through `tracing`.
+///   The store deletes only files that hold one of its records, so such a file stays, and a
+///   cookie that names another program's `<name>.json` cannot make the store delete it.
 /// - **Expiry:** an expired record (`expires <= now` by the store's clock) is never returned;
 ///   it is removed when read, updated, or swept by [`FileStore::remove_expired`]. A record
 ///   without an expiry lives [`DEFAULT_MAX_LIFETIME`] after its last commit, or as set by
@@ -64,6 +65,8 @@ const STALE_TEMP_AGE: Duration = Duration::from_secs(3600);
 ///   not those checks. A commit through one value, or with rolling expiry a request that
 ///   only reads, can then bring back a record that another value destroyed, or its older
 ///   data.
+/// - The directory should hold nothing but the store's files. The store leaves other files
+///   alone, but it reads any `<name>.json` that a cookie names.
 /// - Expired files are removed only when they are read or when
 ///   [`FileStore::remove_expired`] runs. Run it periodically, for example hourly, so that
 ///   abandoned sessions do not fill the disk.
@@ -209,10 +212,11 @@ impl FileStore {
         &self.shared.directory
     }
 
-    /// Deletes every expired or damaged session file and returns how many it deleted. It
-    /// also deletes temporary files that a crashed write left more than an hour ago.
+    /// Deletes every expired session file and returns how many it deleted. It also deletes
+    /// temporary files that a crashed write left more than an hour ago.
     ///
-    /// Files whose names are not those of session or temporary files are left alone.
+    /// Files that are not records of this store are left alone, including damaged session
+    /// files, which it logs as warnings.
     ///
     /// # Errors
     ///
@@ -321,30 +325,42 @@ impl FileStore {
         result
     }
 
-    /// Returns the live record under `id`, removing the file when it is expired or damaged.
-    /// The caller holds the lock of `id`.
-    fn live_record_locked(&self, id: &str, now: SystemTime) -> Result<Option<Record>, StoreError> {
+    /// Looks at the file of `id` and removes it when it holds an expired record. The caller
+    /// holds the lock of `id`.
+    fn inspect_locked(&self, id: &str, now: SystemTime) -> Result<FileState, StoreError> {
         let path = self.path_of(id);
         let Some(bytes) = self.read_file(&path)? else {
-            return Ok(None);
+            return Ok(FileState::Missing);
         };
         match record::decode(&bytes) {
-            Some(record) if !record.is_expired(now) => Ok(Some(record)),
+            Some(record) if !record.is_expired(now) => Ok(FileState::Live(record)),
             Some(_) => {
                 self.remove_file(&path)?;
-                Ok(None)
+                Ok(FileState::ExpiredRemoved)
             }
             None => {
-                tracing::warn!(
-                    directory = %self.shared.directory.display(),
-                    bytes = bytes.len(),
-                    "session file is damaged or truncated; reading it as no session and \
-                     removing it"
-                );
-                self.remove_file(&path)?;
-                Ok(None)
+                self.warn_not_a_record(bytes.len());
+                Ok(FileState::NotARecord)
             }
         }
+    }
+
+    /// Returns the live record under `id`, removing the file when it holds an expired
+    /// record. The caller holds the lock of `id`.
+    fn live_record_locked(&self, id: &str, now: SystemTime) -> Result<Option<Record>, StoreError> {
+        match self.inspect_locked(id, now)? {
+            FileState::Live(record) => Ok(Some(record)),
+            _ => Ok(None),
+        }
+    }
+
+    fn warn_not_a_record(&self, bytes: usize) {
+        tracing::warn!(
+            directory = %self.shared.directory.display(),
+            bytes,
+            "session file is damaged, truncated or not a session record; reading it as no \
+             session and leaving it in place"
+        );
     }
 
     fn read_blocking(
@@ -419,7 +435,15 @@ impl FileStore {
             return Ok(());
         }
         let _guard = self.lock(id);
-        self.remove_file(&self.path_of(id))
+        let path = self.path_of(id);
+        let Some(bytes) = self.read_file(&path)? else {
+            return Ok(());
+        };
+        if record::decode(&bytes).is_none() {
+            self.warn_not_a_record(bytes.len());
+            return Ok(());
+        }
+        self.remove_file(&path)
     }
 
     fn remove_expired_blocking(&self, now: SystemTime) -> Result<usize, StoreError> {
@@ -437,8 +461,7 @@ impl FileStore {
                 .filter(|id| is_valid_session_id(id))
             {
                 let _guard = self.lock(id);
-                let existed = self.path_of(id).exists();
-                if existed && self.live_record_locked(id, now)?.is_none() {
+                if let FileState::ExpiredRemoved = self.inspect_locked(id, now)? {
                     removed += 1;
                 }
             } else if name.starts_with('.') && name.ends_with(".tmp") && is_stale(&entry) {
@@ -503,6 +526,16 @@ impl fmt::Debug for FileStore {
             .field("max_lifetime", &self.max_lifetime)
             .finish()
     }
+}
+
+/// What [`FileStore::inspect_locked`] found in the file of an id.
+enum FileState {
+    Missing,
+    Live(Record),
+    /// The file held an expired record and is now removed.
+    ExpiredRemoved,
+    /// The file exists but is not a record: damaged, truncated or another program's.
+    NotARecord,
 }
 
 /// Runs file work on Tokio's blocking threads. The work runs to the end even when the

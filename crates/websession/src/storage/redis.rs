@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{AsyncCommands as _, Script};
+use redis::Script;
 use serde_json::{Map, Value};
 
 use super::record::{self, millis_since_epoch};
@@ -20,11 +20,27 @@ const DEFAULT_PREFIX: &str = "websession:";
 /// Tries at a fresh id before giving up; with 128-bit random ids the first try succeeds.
 const CREATE_ATTEMPTS: u32 = 8;
 
-/// Returns the record under `KEYS[1]` unless it has expired at `ARGV[1]` (milliseconds since
-/// the Unix epoch); an expired record is deleted. A value that does not start like a record
-/// is returned as it is, so that the caller can report it.
-const READ_SCRIPT: &str = r#"
-local value = redis.call('GET', KEYS[1])
+/// Lua function that every script starts with: `string_at(key)` returns the value of a
+/// string key, and `nil` for a missing key or a key of another type, which is never a record.
+/// Checking the type first keeps `GET` from failing with `WRONGTYPE` on another program's key.
+macro_rules! string_at_function {
+    () => {
+        r#"
+local function string_at(key)
+  if redis.call('TYPE', key).ok ~= 'string' then return nil end
+  return redis.call('GET', key)
+end
+"#
+    };
+}
+
+/// Returns the string under `KEYS[1]` unless it is a record that has expired at `ARGV[1]`
+/// (milliseconds since the Unix epoch), which is deleted. A value that does not start like a
+/// record is returned as it is and kept, so that the caller can report it.
+const READ_SCRIPT: &str = concat!(
+    string_at_function!(),
+    r#"
+local value = string_at(KEYS[1])
 if not value then return false end
 local expires = tonumber(string.match(value, '^{"expires":(%-?%d+),'))
 if expires and expires <= tonumber(ARGV[1]) then
@@ -32,20 +48,37 @@ if expires and expires <= tonumber(ARGV[1]) then
   return false
 end
 return value
-"#;
+"#
+);
+
+/// Deletes the value under `KEYS[1]` only when it starts like a record,
+/// `{"expires":<integer>,`, so that a cookie naming another program's key cannot delete it.
+const DELETE_SCRIPT: &str = concat!(
+    string_at_function!(),
+    r#"
+local value = string_at(KEYS[1])
+if value and string.match(value, '^{"expires":%-?%d+,') then
+  redis.call('DEL', KEYS[1])
+end
+return 0
+"#
+);
 
 /// Lua code that starts the update and touch scripts. It returns 0 unless a live record is
 /// under `KEYS[1]` at `ARGV[3]` (milliseconds since the Unix epoch), and deletes an expired
-/// record or a value that does not start with `{"expires":<integer>,`. When the new time to
-/// live `ARGV[2]` is `0`, it deletes the record and returns 1. Otherwise the script goes on
-/// with the value after the expiry in `rest`.
+/// record. A value that does not start with `{"expires":<integer>,` is not a record and is
+/// kept. When the new time to live `ARGV[2]` is `0`, it deletes the record and returns 1.
+/// Otherwise the script goes on with the value after the expiry in `rest`.
 macro_rules! rewrite_script_start {
     () => {
-        r#"
-local old = redis.call('GET', KEYS[1])
+        concat!(
+            string_at_function!(),
+            r#"
+local old = string_at(KEYS[1])
 if not old then return 0 end
 local expires, rest = string.match(old, '^{"expires":(%-?%d+),(.*)$')
-if not expires or tonumber(expires) <= tonumber(ARGV[3]) then
+if not expires then return 0 end
+if tonumber(expires) <= tonumber(ARGV[3]) then
   redis.call('DEL', KEYS[1])
   return 0
 end
@@ -54,6 +87,7 @@ if ARGV[2] == '0' then
   return 1
 end
 "#
+        )
     };
 }
 
@@ -103,6 +137,10 @@ return 1
 ///   session in place of an error.
 /// - **Keys stay inside the prefix:** ids are checked with
 ///   [`is_valid_session_id`](crate::is_valid_session_id) before they become part of a key.
+/// - **Other keys are left alone:** the store deletes only values that start like one of
+///   its records. A key under the prefix that holds something else, or is not a string,
+///   reads as no session and is kept, so a cookie that names it cannot delete it or make a
+///   request fail.
 ///
 /// # Limits
 ///
@@ -213,7 +251,8 @@ impl RedisStore {
     }
 
     /// Sets the prefix of every key, so that several applications can share one Redis
-    /// database.
+    /// database. Keys under the prefix should belong to the store alone: it never deletes
+    /// or changes another program's key there, but a cookie can name one to be read.
     ///
     /// # Examples
     ///
@@ -386,15 +425,8 @@ impl SessionStore for RedisStore {
             prefix = %self.prefix,
             bytes = value.len(),
             "redis session value is not a session record; reading it as no session and \
-             deleting it"
+             leaving it in place"
         );
-        let _: () = connection
-            .del(&key)
-            .await
-            .map_err(|source| StoreError::Redis {
-                operation: "delete",
-                source,
-            })?;
         Ok(None)
     }
 
@@ -430,13 +462,15 @@ impl SessionStore for RedisStore {
             return Ok(());
         }
         let mut connection = self.connection.clone();
-        connection
-            .del(self.key(id))
+        let _: i64 = delete_script()
+            .key(self.key(id))
+            .invoke_async(&mut connection)
             .await
             .map_err(|source| StoreError::Redis {
                 operation: "delete",
                 source,
-            })
+            })?;
+        Ok(())
     }
 }
 
@@ -477,6 +511,11 @@ fn starts_like_record(value: &[u8]) -> bool {
     let rest = rest.strip_prefix(b"-").unwrap_or(rest);
     let digits = rest.iter().take_while(|byte| byte.is_ascii_digit()).count();
     digits > 0 && rest.get(digits) == Some(&b',')
+}
+
+fn delete_script() -> &'static Script {
+    static SCRIPT: OnceLock<Script> = OnceLock::new();
+    SCRIPT.get_or_init(|| Script::new(DELETE_SCRIPT))
 }
 
 fn touch_script() -> &'static Script {
