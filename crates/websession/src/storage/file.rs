@@ -41,7 +41,7 @@ const STALE_TEMP_AGE: Duration = Duration::from_secs(3600);
 ///   content or the new, never a mix or a part, however many writers there are.
 /// - **Damaged files:** a file that is not a complete record (truncated, edited, written by
 ///   something else) reads as no session, and the store logs a warning through `tracing`.
-///   The store deletes only files that hold one of its records, so such a file stays, and a
+///   The store deletes only files that contain one of its records, so such a file stays, and a
 ///   cookie that names another program's `<name>.json` cannot make the store delete it.
 /// - **Expiry:** an expired record (`expires <= now` by the store's clock) is never returned;
 ///   it is removed when read, updated, or swept by [`FileStore::remove_expired`]. A record
@@ -65,7 +65,7 @@ const STALE_TEMP_AGE: Duration = Duration::from_secs(3600);
 ///   not those checks. A commit through one value, or with rolling expiry a request that
 ///   only reads, can then bring back a record that another value destroyed, or its older
 ///   data.
-/// - The directory should hold nothing but the store's files. The store leaves other files
+/// - The directory should contain nothing but the store's files. The store leaves other files
 ///   alone, but it reads any `<name>.json` that a cookie names.
 /// - Expired files are removed only when they are read or when
 ///   [`FileStore::remove_expired`] runs. Run it periodically, for example hourly, so that
@@ -325,7 +325,7 @@ impl FileStore {
         result
     }
 
-    /// Looks at the file of `id` and removes it when it holds an expired record. The caller
+    /// Looks at the file of `id` and removes it when it contains an expired record. The caller
     /// holds the lock of `id`.
     fn inspect_locked(&self, id: &str, now: SystemTime) -> Result<FileState, StoreError> {
         let path = self.path_of(id);
@@ -345,8 +345,8 @@ impl FileStore {
         }
     }
 
-    /// Returns the live record under `id`, removing the file when it holds an expired
-    /// record. The caller holds the lock of `id`.
+    /// Returns the live record under `id`, removing the file when it contains an
+    /// expired record. The caller holds the lock of `id`.
     fn live_record_locked(&self, id: &str, now: SystemTime) -> Result<Option<Record>, StoreError> {
         match self.inspect_locked(id, now)? {
             FileState::Live(record) => Ok(Some(record)),
@@ -528,11 +528,11 @@ impl fmt::Debug for FileStore {
     }
 }
 
-/// What [`FileStore::inspect_locked`] found in the file of an id.
+/// The state of an id's file, as [`FileStore::inspect_locked`] finds it.
 enum FileState {
     Missing,
     Live(Record),
-    /// The file held an expired record and is now removed.
+    /// The file contained an expired record and is now removed.
     ExpiredRemoved,
     /// The file exists but is not a record: damaged, truncated or another program's.
     NotARecord,

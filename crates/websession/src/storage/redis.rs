@@ -1,12 +1,13 @@
 //! [`RedisStore`]: session records in Redis, shared by every server that uses it.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::Script;
+use redis::{RedisResult, Script};
 use serde_json::{Map, Value};
 
 use super::record::{self, millis_since_epoch};
@@ -134,11 +135,12 @@ return 1
 ///   background after the connection drops. While Redis is unreachable every operation
 ///   returns [`StoreError::Redis`], which storages pass on as
 ///   [`StorageError::Store`](crate::StorageError::Store): never a panic, and never an empty
-///   session in place of an error.
+///   session in place of an error. An operation that finds the connection lost or refused
+///   tries once more, so the first request after the server is back succeeds.
 /// - **Keys stay inside the prefix:** ids are checked with
 ///   [`is_valid_session_id`](crate::is_valid_session_id) before they become part of a key.
 /// - **Other keys are left alone:** the store deletes only values that start like one of
-///   its records. A key under the prefix that holds something else, or is not a string,
+///   its records. A key under the prefix that contains something else, or is not a string,
 ///   reads as no session and is kept, so a cookie that names it cannot delete it or make a
 ///   request fail.
 ///
@@ -194,9 +196,10 @@ impl RedisStore {
     /// The connection gives up on a command after 5 seconds and on a connection attempt
     /// after 2 seconds. After the connection drops, a command that finds it down starts one
     /// reconnection attempt without retries, and fails when that attempt fails, so requests
-    /// return an error quickly instead of waiting behind a server that is down. The next
-    /// command tries again. To choose other settings, build a [`ConnectionManager`] and use
-    /// [`RedisStore::new`].
+    /// return an error quickly instead of waiting behind a server that is down. Each store
+    /// operation tries once more after a lost or refused connection (not after a timeout),
+    /// so the first request after the server comes back succeeds. To choose other settings,
+    /// build a [`ConnectionManager`] and use [`RedisStore::new`].
     ///
     /// # Errors
     ///
@@ -335,16 +338,34 @@ impl RedisStore {
     ) -> Result<bool, StoreError> {
         // A time to live of 0 makes the script delete the record, which has expired already.
         let ttl = ttl_seconds(expires, now).unwrap_or(0);
-        let mut connection = self.connection.clone();
-        let rewritten: i64 = script
-            .key(self.key(id))
-            .arg(value)
-            .arg(ttl)
-            .arg(millis_since_epoch(now))
-            .invoke_async(&mut connection)
-            .await
-            .map_err(|source| StoreError::Redis { operation, source })?;
+        let mut invocation = script.key(self.key(id));
+        invocation.arg(value).arg(ttl).arg(millis_since_epoch(now));
+        let invocation = &invocation;
+        let rewritten: i64 = self
+            .run(operation, |mut connection| async move {
+                invocation.invoke_async(&mut connection).await
+            })
+            .await?;
         Ok(rewritten == 1)
+    }
+
+    /// Runs `command` on the connection, and once more when it failed on a connection that
+    /// was lost or refused. After an outage, [`ConnectionManager`] hands the first command
+    /// the error of the reconnection attempt that failed while the server was still down,
+    /// even when the server is back by then. The second try waits for a new attempt. A
+    /// timeout is not retried, so a server that does not respond costs one timeout.
+    async fn run<T, F, Fut>(&self, operation: &'static str, command: F) -> Result<T, StoreError>
+    where
+        F: Fn(ConnectionManager) -> Fut,
+        Fut: Future<Output = RedisResult<T>>,
+    {
+        let result = match command(self.connection.clone()).await {
+            Err(error) if error.is_unrecoverable_error() && !error.is_timeout() => {
+                command(self.connection.clone()).await
+            }
+            result => result,
+        };
+        result.map_err(|source| StoreError::Redis { operation, source })
     }
 
     fn key(&self, id: &str) -> String {
@@ -366,22 +387,24 @@ impl SessionStore for RedisStore {
             return Ok(generate_session_id());
         };
         let text = record::encode(data, expires)?;
-        let mut connection = self.connection.clone();
         for _ in 0..CREATE_ATTEMPTS {
             let id = generate_session_id();
-            // SET … NX returns nil when the key exists.
-            let created: Option<String> = redis::cmd("SET")
+            let mut command = redis::cmd("SET");
+            command
                 .arg(self.key(&id))
                 .arg(&text)
                 .arg("EX")
                 .arg(ttl)
-                .arg("NX")
-                .query_async(&mut connection)
-                .await
-                .map_err(|source| StoreError::Redis {
-                    operation: "create",
-                    source,
-                })?;
+                .arg("NX");
+            let command = &command;
+            // SET … NX returns nil when the key exists. When a lost connection drops the reply
+            // of a SET that took effect, the retry finds the key and the next id is tried,
+            // which leaves the first record unused until its time to live ends.
+            let created: Option<String> = self
+                .run("create", |mut connection| async move {
+                    command.query_async(&mut connection).await
+                })
+                .await?;
             if created.is_some() {
                 return Ok(id);
             }
@@ -396,17 +419,14 @@ impl SessionStore for RedisStore {
             return Ok(None);
         }
         let now = millis_since_epoch(self.clock.now());
-        let mut connection = self.connection.clone();
-        let key = self.key(id);
-        let value: Option<Vec<u8>> = read_script()
-            .key(&key)
-            .arg(now)
-            .invoke_async(&mut connection)
-            .await
-            .map_err(|source| StoreError::Redis {
-                operation: "read",
-                source,
-            })?;
+        let mut invocation = read_script().key(self.key(id));
+        invocation.arg(now);
+        let invocation = &invocation;
+        let value: Option<Vec<u8>> = self
+            .run("read", |mut connection| async move {
+                invocation.invoke_async(&mut connection).await
+            })
+            .await?;
         let Some(value) = value else {
             return Ok(None);
         };
@@ -461,15 +481,12 @@ impl SessionStore for RedisStore {
         if !is_valid_session_id(id) {
             return Ok(());
         }
-        let mut connection = self.connection.clone();
-        let _: i64 = delete_script()
-            .key(self.key(id))
-            .invoke_async(&mut connection)
-            .await
-            .map_err(|source| StoreError::Redis {
-                operation: "delete",
-                source,
-            })?;
+        let invocation = &delete_script().key(self.key(id));
+        let _: i64 = self
+            .run("delete", |mut connection| async move {
+                invocation.invoke_async(&mut connection).await
+            })
+            .await?;
         Ok(())
     }
 }
