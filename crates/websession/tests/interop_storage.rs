@@ -743,7 +743,7 @@ impl IdCorrespondence {
 
 /// Returns `true` while a model record has not expired; one without expiry never does.
 fn is_live(expires: Option<i64>, now: i64) -> bool {
-    expires.map_or(true, |at| at > now)
+    expires.is_none_or(|at| at > now)
 }
 
 fn millis(time: std::time::SystemTime) -> i64 {

@@ -115,11 +115,16 @@ async fn fifty_writers_never_expose_partial_file() {
     let writer = final_data["writer"].as_u64().unwrap() as usize;
     assert!((1..=50).contains(&writer));
     assert_eq!(final_data, payload(writer));
-    let leftovers: Vec<_> = std::fs::read_dir(directory.path())
+    let mut leftovers: Vec<_> = std::fs::read_dir(directory.path())
         .unwrap()
-        .map(|entry| entry.unwrap().file_name())
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
         .collect();
-    assert_eq!(leftovers.len(), 1, "no temporary files left: {leftovers:?}");
+    leftovers.sort();
+    assert_eq!(
+        leftovers,
+        vec![".locks".to_owned(), format!("{id}.json")],
+        "no temporary files left"
+    );
 }
 
 #[tokio::test]
@@ -281,6 +286,7 @@ async fn remove_expired_sweeps_directory() {
         .collect();
     names.sort();
     let mut expected = vec![
+        ".locks".to_owned(),
         ".running.write.tmp".to_owned(),
         format!("{kept}.json"),
         "broken-one.json".to_owned(),
@@ -366,5 +372,36 @@ fn block_on_without_tokio<F: std::future::Future>(future: F) -> F::Output {
             return output;
         }
         std::thread::park();
+    }
+}
+
+/// Two `FileStore` values on one directory stand for two processes: they share no memory,
+/// only the directory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn separate_stores_never_revive_deleted_record() {
+    let directory = TempDir::new("two-stores");
+    let first = FileStore::new(directory.path()).unwrap();
+    let second = FileStore::new(directory.path()).unwrap();
+    let data = object(json!({"user": "alice"}));
+
+    for round in 0..300 {
+        let id = first.create(&data, None).await.unwrap();
+        let (deleted, updated) = tokio::join!(
+            tokio::spawn({
+                let (store, id) = (first.clone(), id.clone());
+                async move { store.delete(&id).await }
+            }),
+            tokio::spawn({
+                let (store, id, data) = (second.clone(), id.clone(), data.clone());
+                async move { store.update(&id, &data, None).await }
+            }),
+        );
+        deleted.unwrap().unwrap();
+        updated.unwrap().unwrap();
+        assert_eq!(
+            second.read(&id).await.unwrap(),
+            None,
+            "round {round}: an update that overlapped the delete brought the record back"
+        );
     }
 }

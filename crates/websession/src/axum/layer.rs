@@ -123,9 +123,8 @@ impl SessionLayer {
     /// An unchanged session goes through
     /// [`SessionStorage::touch_session`](crate::SessionStorage::touch_session), as one whose
     /// cookie needs re-signing does with the option off. A server-side storage then sets only
-    /// the record's expiry, so a change that another request made meanwhile stays (with
-    /// [`MemoryStore`](crate::MemoryStore), `RedisStore`, and clones of one
-    /// [`FileStore`](crate::FileStore)). It sends no cookie when the record
+    /// the record's expiry, so a change that another request made meanwhile stays. It sends
+    /// no cookie when the record
     /// is already gone at the time of the touch, because another request destroyed the
     /// session or rotated its id. The cookie storage sends the data as loaded, so of two
     /// requests that run at the same time, the cookie of the one that finishes last wins,

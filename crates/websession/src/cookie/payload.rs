@@ -164,7 +164,7 @@ fn decode_base64(payload: &str) -> Option<Vec<u8>> {
 /// standard, which `atob` follows. One or two `=` are padding only when they complete a
 /// length that is a multiple of 4. Any other `=` makes the text invalid.
 fn decode_forgiving(text: &str) -> Option<Vec<u8>> {
-    let unpadded = if text.len() % 4 == 0 {
+    let unpadded = if text.len().is_multiple_of(4) {
         text.strip_suffix("==")
             .or_else(|| text.strip_suffix('='))
             .unwrap_or(text)

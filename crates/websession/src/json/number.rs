@@ -96,14 +96,14 @@ fn write_layout(out: &mut String, negative: bool, digits: &str, n: i32) {
     }
     if k <= n && n <= 21 {
         out.push_str(digits);
-        out.extend(std::iter::repeat('0').take((n - k) as usize));
+        out.extend(std::iter::repeat_n('0', (n - k) as usize));
     } else if 0 < n && n <= 21 {
         out.push_str(&digits[..n as usize]);
         out.push('.');
         out.push_str(&digits[n as usize..]);
     } else if -6 < n && n <= 0 {
         out.push_str("0.");
-        out.extend(std::iter::repeat('0').take((-n) as usize));
+        out.extend(std::iter::repeat_n('0', (-n) as usize));
         out.push_str(digits);
     } else {
         out.push_str(&digits[..1]);

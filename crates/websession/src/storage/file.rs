@@ -1,12 +1,10 @@
 //! [`FileStore`]: one file per session under a directory.
 
-use std::collections::hash_map::RandomState;
 use std::fmt;
 use std::fs;
-use std::hash::BuildHasher;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, Once, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
@@ -18,7 +16,10 @@ use super::store::{record_expiry, SessionStore, StoreError, DEFAULT_MAX_LIFETIME
 use crate::clock::{Clock, SystemClock};
 
 /// Number of locks that the ids of a store are spread over.
-const LOCK_STRIPES: usize = 64;
+const LOCK_STRIPES: u64 = 64;
+
+/// Subdirectory of the store's directory with one lock file for each stripe.
+const LOCK_DIRECTORY: &str = ".locks";
 
 /// Tries at a fresh id before giving up; with 128-bit random ids the first try succeeds.
 const CREATE_ATTEMPTS: u32 = 8;
@@ -47,9 +48,11 @@ const STALE_TEMP_AGE: Duration = Duration::from_secs(3600);
 ///   it is removed when read, updated, or swept by [`FileStore::remove_expired`]. A record
 ///   without an expiry lives [`DEFAULT_MAX_LIFETIME`] after its last commit, or as set by
 ///   [`FileStore::with_max_lifetime`].
-/// - **No resurrection:** among clones of one `FileStore`, `update` and `touch` check that
-///   the record exists and replace it under a lock that `delete` takes too, so a session
-///   destroyed while another request ran stays destroyed.
+/// - **No resurrection:** `update` and `touch` check that the record exists and replace it
+///   under a lock that `delete` takes too, so a session destroyed while another request ran
+///   stays destroyed. Within a process, the lock is a mutex. Across processes, it is an
+///   exclusive lock on a file under `.locks` in the directory (`flock` on Unix, `LockFileEx`
+///   on Windows), so it covers every `FileStore` on the directory.
 /// - **Ids stay inside the directory:** an id that
 ///   [`is_valid_session_id`](crate::is_valid_session_id) rejects is never turned into a path.
 /// - On Unix, the files are created readable and writable by their owner only (mode
@@ -59,12 +62,12 @@ const STALE_TEMP_AGE: Duration = Duration::from_secs(3600);
 ///
 /// - Between two requests of one session that commit at the same time, the last writer
 ///   wins: its data replaces the other's, with no merge.
-/// - The lock that keeps `update` and `touch` from reviving a deleted record, and `touch`
-///   from undoing another write, is shared only by clones of one `FileStore`. Separate
-///   `FileStore` values on one directory, in one process or several, get atomic writes but
-///   not those checks. A commit through one value, or with rolling expiry a request that
-///   only reads, can then bring back a record that another value destroyed, or its older
-///   data.
+/// - The file lock is advisory: programs other than `FileStore` that write to the directory
+///   do not take it. On a network file system, the file system decides whether it covers
+///   processes on other machines. Where it does not, they still get atomic writes, but a
+///   commit through one of them can bring back a record that another destroyed. Where the
+///   platform has no file locks at all, the store logs a warning once and locks only
+///   within the process.
 /// - The directory should contain nothing but the store's files. The store leaves other files
 ///   alone, but it reads any `<name>.json` that a cookie names.
 /// - Expired files are removed only when they are read or when
@@ -101,8 +104,7 @@ pub struct FileStore {
 /// The part of a store that its clones share.
 struct Shared {
     directory: PathBuf,
-    locks: [Mutex<()>; LOCK_STRIPES],
-    hasher: RandomState,
+    locks: [Mutex<()>; LOCK_STRIPES as usize],
 }
 
 impl FileStore {
@@ -125,7 +127,7 @@ impl FileStore {
     /// ```
     pub fn new(directory: impl Into<PathBuf>) -> Result<Self, StoreError> {
         let directory = directory.into();
-        create_private_dir(&directory).map_err(|source| StoreError::Io {
+        create_private_dir(&directory.join(LOCK_DIRECTORY)).map_err(|source| StoreError::Io {
             operation: "create",
             directory: directory.clone(),
             source,
@@ -134,7 +136,6 @@ impl FileStore {
             shared: Arc::new(Shared {
                 directory,
                 locks: std::array::from_fn(|_| Mutex::new(())),
-                hasher: RandomState::new(),
             }),
             clock: Arc::new(SystemClock),
             max_lifetime: DEFAULT_MAX_LIFETIME,
@@ -234,11 +235,12 @@ impl FileStore {
     /// # let directory = std::env::temp_dir().join(websession::generate_session_id());
     /// let clock = ManualClock::new(UNIX_EPOCH);
     /// let store = FileStore::new(&directory)?.with_clock(Arc::new(clock.clone()));
-    /// store.create(&serde_json::Map::new(), Some(UNIX_EPOCH + Duration::from_secs(5))).await?;
-    /// store.create(&serde_json::Map::new(), None).await?;
+    /// let brief = store.create(&serde_json::Map::new(), Some(UNIX_EPOCH + Duration::from_secs(5))).await?;
+    /// let kept = store.create(&serde_json::Map::new(), None).await?;
     /// clock.advance(Duration::from_secs(5));
     /// assert_eq!(store.remove_expired().await?, 1);
-    /// assert_eq!(std::fs::read_dir(&directory)?.count(), 1);
+    /// assert!(!directory.join(format!("{brief}.json")).exists());
+    /// assert!(directory.join(format!("{kept}.json")).exists());
     /// # std::fs::remove_dir_all(&directory).unwrap();
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// # }).unwrap();
@@ -272,13 +274,31 @@ impl FileStore {
         self.shared.directory.join(format!("{id}.json"))
     }
 
-    /// Takes the lock of `id`'s stripe; every check-then-write of a record happens under it.
-    fn lock(&self, id: &str) -> MutexGuard<'_, ()> {
-        let stripe = (self.shared.hasher.hash_one(id) % LOCK_STRIPES as u64) as usize;
+    /// Takes the lock of `id`'s stripe, which every check-then-write of a record happens
+    /// under: the stripe's mutex for the threads of this process, then an exclusive lock on
+    /// the stripe's lock file (`flock` on Unix) for other processes and other `FileStore`
+    /// values on the directory.
+    fn lock(&self, id: &str) -> Result<StripeGuard<'_>, StoreError> {
+        let stripe = stripe_of(id);
         // The guarded value is `()`, so a poisoned lock guards nothing inconsistent.
-        self.shared.locks[stripe]
+        let mutex = self.shared.locks[stripe as usize]
             .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+            .unwrap_or_else(PoisonError::into_inner);
+        let path = self
+            .shared
+            .directory
+            .join(LOCK_DIRECTORY)
+            .join(format!("{stripe:02}"));
+        let file = open_lock_file(&path).map_err(|error| self.io_error("lock", error))?;
+        match file.lock() {
+            Ok(()) => {}
+            Err(error) if error.kind() == io::ErrorKind::Unsupported => warn_no_file_locks(),
+            Err(error) => return Err(self.io_error("lock", error)),
+        }
+        Ok(StripeGuard {
+            _file: file,
+            _mutex: mutex,
+        })
     }
 
     fn io_error(&self, operation: &'static str, source: io::Error) -> StoreError {
@@ -380,7 +400,7 @@ impl FileStore {
         }
         // Expired or damaged: decide again under the lock, because a writer may have
         // replaced the file since it was read.
-        let _guard = self.lock(id);
+        let _guard = self.lock(id)?;
         Ok(self.live_record_locked(id, now)?.map(|record| record.data))
     }
 
@@ -391,7 +411,7 @@ impl FileStore {
         }
         for _ in 0..CREATE_ATTEMPTS {
             let id = generate_session_id();
-            let _guard = self.lock(&id);
+            let _guard = self.lock(&id)?;
             if fs::symlink_metadata(self.path_of(&id)).is_ok() {
                 continue;
             }
@@ -415,7 +435,7 @@ impl FileStore {
         if !is_valid_session_id(id) {
             return Ok(false);
         }
-        let _guard = self.lock(id);
+        let _guard = self.lock(id)?;
         let Some(record) = self.live_record_locked(id, now)? else {
             return Ok(false);
         };
@@ -434,7 +454,7 @@ impl FileStore {
         if !is_valid_session_id(id) {
             return Ok(());
         }
-        let _guard = self.lock(id);
+        let _guard = self.lock(id)?;
         let path = self.path_of(id);
         let Some(bytes) = self.read_file(&path)? else {
             return Ok(());
@@ -460,7 +480,7 @@ impl FileStore {
                 .strip_suffix(".json")
                 .filter(|id| is_valid_session_id(id))
             {
-                let _guard = self.lock(id);
+                let _guard = self.lock(id)?;
                 if let FileState::ExpiredRemoved = self.inspect_locked(id, now)? {
                     removed += 1;
                 }
@@ -536,6 +556,43 @@ enum FileState {
     ExpiredRemoved,
     /// The file exists but is not a record: damaged, truncated or another program's.
     NotARecord,
+}
+
+/// An exclusive hold on one lock stripe. The file is closed before the mutex is unlocked,
+/// and closing it releases its lock.
+struct StripeGuard<'a> {
+    _file: fs::File,
+    _mutex: MutexGuard<'a, ()>,
+}
+
+/// Returns the lock stripe of `id`, the same in every process: FNV-1a, a fixed hash, because
+/// processes that share a directory must pick the same lock file for an id.
+fn stripe_of(id: &str) -> u64 {
+    let hash = id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    });
+    hash % LOCK_STRIPES
+}
+
+fn warn_no_file_locks() {
+    static WARNED: Once = Once::new();
+    WARNED.call_once(|| {
+        tracing::warn!(
+            "file locks are not supported here; FileStore locks records only within this \
+             process, so processes that share its directory can revive destroyed sessions"
+        );
+    });
+}
+
+fn open_lock_file(path: &Path) -> io::Result<fs::File> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    options.open(path)
 }
 
 /// Runs file work on Tokio's blocking threads. The work runs to the end even when the

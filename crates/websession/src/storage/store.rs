@@ -126,8 +126,7 @@ pub trait SessionStore: Send + Sync {
     ///
     /// The default reads the record and updates it with the data it read, so a change that
     /// another request writes in between is lost. The stores of this crate override it with
-    /// one atomic step. For [`FileStore`](crate::FileStore), that step is atomic only among
-    /// the clones of one store.
+    /// one atomic step.
     ///
     /// # Errors
     ///
