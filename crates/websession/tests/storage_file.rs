@@ -120,11 +120,9 @@ async fn fifty_writers_never_expose_partial_file() {
         .map(|entry| entry.unwrap().file_name().into_string().unwrap())
         .collect();
     leftovers.sort();
-    assert_eq!(
-        leftovers,
-        vec![".locks".to_owned(), format!("{id}.json")],
-        "no temporary files left"
-    );
+    let mut expected = vec![".locks".to_owned(), format!("{id}.json")];
+    expected.sort();
+    assert_eq!(leftovers, expected, "no temporary files left");
 }
 
 #[tokio::test]
@@ -345,7 +343,10 @@ fn missing_directory_parent_is_io_error() {
     );
     let message = error.to_string();
     assert!(
-        message.starts_with("failed to create the session directory in "),
+        message.starts_with(&format!(
+            "failed to create the session directory {}: ",
+            file.join("sessions").display()
+        )),
         "{message}"
     );
     assert!(
@@ -404,4 +405,50 @@ async fn separate_stores_never_revive_deleted_record() {
             "round {round}: an update that overlapped the delete brought the record back"
         );
     }
+}
+
+#[tokio::test]
+async fn removed_directory_fails_until_made_again() {
+    let parent = TempDir::new("removed");
+    let sessions = parent.path().join("sessions");
+    let store = FileStore::new(&sessions).unwrap();
+    let id = store.create(&object(json!({"a": 1})), None).await.unwrap();
+
+    std::fs::remove_dir_all(&sessions).unwrap();
+    let error = store.read(&id).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StoreError::Io {
+                operation: "read",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(
+        message.contains(&format!(
+            "{}: the directory does not exist",
+            sessions.display()
+        )),
+        "{message}"
+    );
+    let error = store.create(&Map::new(), None).await.unwrap_err();
+    assert!(matches!(error, StoreError::Io { .. }), "{error:?}");
+    assert!(
+        !sessions.exists(),
+        "the store does not make the directory again"
+    );
+
+    // An operator makes the directory again; the store works without a restart.
+    std::fs::create_dir(&sessions).unwrap();
+    assert_eq!(store.read(&id).await.unwrap(), None);
+    let id = store.create(&object(json!({"b": 2})), None).await.unwrap();
+    assert_eq!(
+        store.read(&id).await.unwrap(),
+        Some(object(json!({"b": 2})))
+    );
+    store.delete(&id).await.unwrap();
+    assert_eq!(store.read(&id).await.unwrap(), None);
 }

@@ -53,6 +53,9 @@ const STALE_TEMP_AGE: Duration = Duration::from_secs(3600);
 ///   stays destroyed. Within a process, the lock is a mutex. Across processes, it is an
 ///   exclusive lock on a file under `.locks` in the directory (`flock` on Unix, `LockFileEx`
 ///   on Windows), so it covers every `FileStore` on the directory.
+/// - **Missing directory:** when the directory is removed while the service runs, every
+///   operation fails with [`StoreError::Io`] instead of reading sessions as new. The store
+///   does not make the directory again, and works again once it exists.
 /// - **Ids stay inside the directory:** an id that
 ///   [`is_valid_session_id`](crate::is_valid_session_id) rejects is never turned into a path.
 /// - On Unix, the files are created readable and writable by their owner only (mode
@@ -289,7 +292,9 @@ impl FileStore {
             .directory
             .join(LOCK_DIRECTORY)
             .join(format!("{stripe:02}"));
-        let file = open_lock_file(&path).map_err(|error| self.io_error("lock", error))?;
+        let file = self
+            .open_lock_file(&path)
+            .map_err(|error| self.io_error("lock", error))?;
         match file.lock() {
             Ok(()) => {}
             Err(error) if error.kind() == io::ErrorKind::Unsupported => warn_no_file_locks(),
@@ -301,6 +306,29 @@ impl FileStore {
         })
     }
 
+    /// Opens the lock file at `path`. When an operator has removed the directory and made
+    /// it again, the `.locks` subdirectory is made again too; a missing store directory is
+    /// an error.
+    fn open_lock_file(&self, path: &Path) -> io::Result<fs::File> {
+        let mut options = fs::OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.mode(0o600);
+        }
+        match options.open(path) {
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                if !self.shared.directory.is_dir() {
+                    return Err(missing_directory());
+                }
+                create_private_dir(&self.shared.directory.join(LOCK_DIRECTORY))?;
+                options.open(path)
+            }
+            result => result,
+        }
+    }
+
     fn io_error(&self, operation: &'static str, source: io::Error) -> StoreError {
         StoreError::Io {
             operation,
@@ -309,11 +337,19 @@ impl FileStore {
         }
     }
 
-    /// Reads a file; `None` when it does not exist.
+    /// Reads a file; `None` when it does not exist. A missing directory is an error, so
+    /// that a store whose directory was removed fails instead of reading every session as
+    /// new.
     fn read_file(&self, path: &Path) -> Result<Option<Vec<u8>>, StoreError> {
         match fs::read(path) {
             Ok(bytes) => Ok(Some(bytes)),
-            Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                if self.shared.directory.is_dir() {
+                    Ok(None)
+                } else {
+                    Err(self.io_error("read", missing_directory()))
+                }
+            }
             Err(error) => Err(self.io_error("read", error)),
         }
     }
@@ -584,15 +620,8 @@ fn warn_no_file_locks() {
     });
 }
 
-fn open_lock_file(path: &Path) -> io::Result<fs::File> {
-    let mut options = fs::OpenOptions::new();
-    options.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    options.open(path)
+fn missing_directory() -> io::Error {
+    io::Error::new(io::ErrorKind::NotFound, "the directory does not exist")
 }
 
 /// Runs file work on Tokio's blocking threads. The work runs to the end even when the

@@ -166,13 +166,13 @@ pub trait SessionStore: Send + Sync {
 pub enum StoreError {
     /// A file of a [`FileStore`](crate::FileStore) could not be read, written or removed.
     #[error(
-        "failed to {} in {}: {source}; check that the directory exists and that this \
-         process may read and write it",
-        file_operation_words(operation),
-        directory.display()
+        "failed to {}: {source}; check that the directory exists and that this process may \
+         read and write it",
+        file_operation_words(operation, directory)
     )]
     Io {
-        /// The failed operation: `create`, `read`, `write`, `rename`, `remove` or `list`.
+        /// The failed operation: `create`, `list`, `lock`, `read`, `write`, `rename` or
+        /// `remove`.
         operation: &'static str,
         /// The store's directory.
         directory: PathBuf,
@@ -252,12 +252,14 @@ impl StoreError {
     }
 }
 
-/// Returns the words for a [`StoreError::Io`] operation, as its message writes them.
-fn file_operation_words(operation: &str) -> String {
+/// Returns the words for a [`StoreError::Io`] operation on `directory`, as its message
+/// writes them.
+fn file_operation_words(operation: &str, directory: &std::path::Path) -> String {
+    let directory = directory.display();
     match operation {
-        "create" => "create the session directory".to_owned(),
-        "list" => "list the session directory".to_owned(),
-        other => format!("{other} a session file"),
+        "create" => format!("create the session directory {directory}"),
+        "list" => format!("list the session directory {directory}"),
+        other => format!("{other} a session file in {directory}"),
     }
 }
 
@@ -348,8 +350,18 @@ mod tests {
         );
         let list = io_error("list").to_string();
         assert!(
-            list.starts_with("failed to list the session directory in "),
+            list.starts_with("failed to list the session directory /srv/sessions: "),
             "{list}"
+        );
+        let create = io_error("create").to_string();
+        assert!(
+            create.starts_with("failed to create the session directory /srv/sessions: "),
+            "{create}"
+        );
+        let lock = io_error("lock").to_string();
+        assert!(
+            lock.starts_with("failed to lock a session file in /srv/sessions: "),
+            "{lock}"
         );
     }
 
