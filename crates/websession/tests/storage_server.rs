@@ -194,6 +194,31 @@ async fn bad_commit_input_touches_no_store() {
 }
 
 #[tokio::test]
+async fn oversized_id_cookie_is_error() {
+    let (storage, _store) = recording();
+    let mut session = storage.get_session(None).await.unwrap();
+    session.set("user", "alice");
+    let long_path = CookieOptions {
+        path: Some(format!("/{}", "p".repeat(4100))),
+        ..CookieOptions::default()
+    };
+    let error = storage
+        .commit_session(&mut session, &long_path)
+        .await
+        .unwrap_err();
+    let StorageError::CookieTooLarge { length, limit } = error else {
+        panic!("expected CookieTooLarge, got {error:?}");
+    };
+    assert_eq!(limit, 4096);
+    assert!(length > 4100, "{length}");
+    assert!(session.is_changed(), "the session is not marked saved");
+    assert_eq!(session.id(), "", "the session gets no id");
+
+    let set_cookie = storage.commit_session(&mut session, &none()).await.unwrap();
+    assert!(set_cookie.len() < 200, "{set_cookie}");
+}
+
+#[tokio::test]
 async fn commit_expiry_follows_overrides() {
     let clock = ManualClock::new(start());
     let store = RecordingStore::new();

@@ -5,6 +5,7 @@ use std::time::SystemTime;
 use async_trait::async_trait;
 use serde_json::Value;
 
+use super::cookie::MAX_COOKIE_LEN;
 use super::memory::MemoryStore;
 use super::session_id::is_valid_session_id;
 use super::session_storage::{SessionStorage, StorageError};
@@ -215,6 +216,14 @@ impl<S: SessionStore> ServerSessionStorage<S> {
         let header = self
             .cookie
             .serialize(&Value::String(id.clone()), overrides)?;
+        // Only attributes can make an id's cookie this long, for example a very long `Path`.
+        // The record is written by then and stays until it expires.
+        if header.len() > MAX_COOKIE_LEN {
+            return Err(StorageError::CookieTooLarge {
+                length: header.len(),
+                limit: MAX_COOKIE_LEN,
+            });
+        }
         session.set_id(id);
         session.mark_saved();
         Ok(header)

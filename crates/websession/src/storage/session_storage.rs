@@ -32,7 +32,8 @@ pub enum StorageError {
     /// The `Set-Cookie` value would be longer than browsers accept.
     #[error(
         "session cookie too large: the Set-Cookie value would be {length} characters, over the \
-         browser limit of {limit}; store less data in the session or use a server-side storage"
+         browser limit of {limit}; store less data in the session, use a server-side storage, \
+         or shorten the cookie's Path and Domain"
     )]
     CookieTooLarge {
         /// Length of the `Set-Cookie` value that would have been written.
