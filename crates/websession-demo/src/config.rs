@@ -49,7 +49,7 @@ pub enum StoreChoiceError {
     /// The value names no known storage.
     #[error("invalid store {value:?}: expected cookie, memory, file:DIR or redis://HOST:PORT")]
     Unknown {
-        /// The rejected value.
+        /// The rejected value, with the user name and password of a URL replaced by `***`.
         value: String,
     },
     /// `file:` without a directory.
@@ -77,8 +77,21 @@ impl FromStr for StoreChoice {
             return Ok(Self::Redis(value.to_owned()));
         }
         Err(StoreChoiceError::Unknown {
-            value: value.to_owned(),
+            value: without_credentials(value),
         })
+    }
+}
+
+/// Returns `value` with the user name and password of a URL (`scheme://user:password@host`)
+/// replaced by `***`, so that an error message does not show a password.
+fn without_credentials(value: &str) -> String {
+    let Some((scheme, rest)) = value.split_once("://") else {
+        return value.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://***{}", &rest[at..]),
+        None => value.to_owned(),
     }
 }
 
@@ -206,6 +219,26 @@ mod tests {
                 value: "redis://".into()
             })
         );
+    }
+
+    #[test]
+    fn unknown_store_error_hides_password() {
+        let error = "rediss://:Pa55word@cache.internal:6380/0"
+            .parse::<StoreChoice>()
+            .unwrap_err();
+        assert_eq!(
+            error,
+            StoreChoiceError::Unknown {
+                value: "rediss://***@cache.internal:6380/0".into()
+            }
+        );
+        assert!(!error.to_string().contains("Pa55word"), "{error}");
+        assert_eq!(
+            without_credentials("postgres://app:secret@db/a@b"),
+            "postgres://***@db/a@b"
+        );
+        assert_eq!(without_credentials("mysql://db:3306"), "mysql://db:3306");
+        assert_eq!(without_credentials("file"), "file");
     }
 
     #[test]
