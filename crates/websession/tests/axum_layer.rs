@@ -122,6 +122,14 @@ async fn own_cache_headers(mut session: ManagedSession) -> impl IntoResponse {
     )
 }
 
+async fn public_cache_headers(mut session: ManagedSession) -> impl IntoResponse {
+    session.set("seen", true);
+    (
+        [("cache-control", "public, max-age=600")],
+        "cached for everyone",
+    )
+}
+
 async fn extract_twice(_first: ManagedSession, _second: ManagedSession) -> &'static str {
     "unreachable"
 }
@@ -140,6 +148,7 @@ fn app(storage: Arc<dyn SessionStorage>) -> Router {
         .route("/logout-flash", post(logout_with_flash))
         .route("/remember", post(remember))
         .route("/own-cache", get(own_cache_headers))
+        .route("/public-cache", get(public_cache_headers))
         .route("/twice", get(extract_twice))
         .route("/other-cookie", get(other_cookie))
         .route("/cart", post(add_to_cart))
@@ -824,6 +833,32 @@ async fn missing_layer_logged_at_error() {
     let text = log.text();
     assert!(text.contains("ERROR"), "{text}");
     assert!(text.contains("no session layer on this route"), "{text}");
+}
+
+#[tokio::test]
+async fn public_cache_with_cookie_warns() {
+    let log = CapturedLog::capture_this_thread();
+    let app = app(signed_storage());
+
+    let response = send(&app, "GET", "/own-cache", None).await;
+    assert!(response.headers().contains_key("set-cookie"));
+    assert!(!log.text().contains("shared cache"), "{}", log.text());
+
+    let response = send(&app, "GET", "/public-cache", None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers().contains_key("set-cookie"));
+    assert_eq!(
+        response.headers()["cache-control"],
+        "public, max-age=600",
+        "the handler's header is kept"
+    );
+    let text = log.text();
+    assert!(text.contains("WARN"), "{text}");
+    assert!(
+        text.contains("a shared cache may serve the cookie to other visitors"),
+        "{text}"
+    );
+    assert!(text.contains("cookie=\"__session\""), "{text}");
 }
 
 /// Builds the login and read routes of [`app`] under a layer with rolling expiry.

@@ -33,7 +33,8 @@ use crate::storage::SessionStorage;
 /// - it adds `Vary: Cookie` and, unless the handler set its own `Cache-Control`,
 ///   `Cache-Control: private`, because the response may depend on session data. A handler
 ///   that sets `Cache-Control: public` on such a response lets shared caches store it,
-///   `Set-Cookie` included, so keep such headers off routes that use the session;
+///   `Set-Cookie` included, so keep such headers off routes that use the session. The
+///   layer logs a warning the first time it sends a cookie with such a header;
 /// - when the storage fails, it replaces the response with a bare
 ///   `500 Internal Server Error` and logs the error with `tracing`.
 ///

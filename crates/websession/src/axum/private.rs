@@ -1,5 +1,7 @@
 //! Response headers for responses that depend on session data.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use axum::http::header::{CACHE_CONTROL, VARY};
 use axum::http::{HeaderMap, HeaderValue};
 
@@ -14,6 +16,35 @@ pub(crate) fn mark_private(headers: &mut HeaderMap) {
     if !headers.contains_key(CACHE_CONTROL) {
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("private"));
     }
+}
+
+/// Logs a warning, once per process, when a response that sets the session cookie lets
+/// shared caches store it. A cache could then hand the cookie to other visitors.
+pub(crate) fn warn_if_shared_cacheable(headers: &HeaderMap, cookie_name: &str) {
+    static WARNED: AtomicBool = AtomicBool::new(false);
+    if allows_shared_caching(headers) && !WARNED.swap(true, Ordering::Relaxed) {
+        tracing::warn!(
+            cookie = cookie_name,
+            "a response that sets the session cookie has Cache-Control public or s-maxage, \
+             so a shared cache may serve the cookie to other visitors; remove that header \
+             from routes that change the session (logged once)"
+        );
+    }
+}
+
+/// Returns `true` when `Cache-Control` names `public` or `s-maxage` and neither `private`
+/// nor `no-store`.
+fn allows_shared_caching(headers: &HeaderMap) -> bool {
+    let directives: Vec<String> = headers
+        .get_all(CACHE_CONTROL)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|directive| directive.split('=').next())
+        .map(|name| name.trim().to_ascii_lowercase())
+        .collect();
+    let has = |name: &str| directives.iter().any(|directive| directive == name);
+    (has("public") || has("s-maxage")) && !has("private") && !has("no-store")
 }
 
 fn varies_on_cookie(headers: &HeaderMap) -> bool {
@@ -72,5 +103,25 @@ mod tests {
     fn own_cache_control_is_kept() {
         let headers = marked(&[("cache-control", "no-store")]);
         assert_eq!(values(&headers, "cache-control"), ["no-store"]);
+    }
+
+    #[test]
+    fn shared_caching_is_detected() {
+        let cases = [
+            (vec!["public, max-age=600"], true),
+            (vec!["max-age=60, S-MAXAGE=600"], true),
+            (vec!["public", "no-store"], false),
+            (vec!["public, private"], false),
+            (vec!["max-age=600"], false),
+            (vec!["no-cache"], false),
+            (vec![], false),
+        ];
+        for (values, expected) in cases {
+            let mut headers = HeaderMap::new();
+            for value in &values {
+                headers.append(CACHE_CONTROL, HeaderValue::from_str(value).unwrap());
+            }
+            assert_eq!(allows_shared_caching(&headers), expected, "{values:?}");
+        }
     }
 }

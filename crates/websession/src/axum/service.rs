@@ -11,7 +11,7 @@ use axum::http::{Request, Response, StatusCode};
 use tower_service::Service;
 
 use super::error::SessionError;
-use super::private::mark_private;
+use super::private::{mark_private, warn_if_shared_cacheable};
 use super::set_cookie::SetSessionCookie;
 use super::slot::{Loan, SessionSlot, SlotState};
 use crate::storage::SessionStorage;
@@ -117,9 +117,9 @@ where
                 Ok(Saved::Untouched) => {}
                 Ok(Saved::Read { set_cookie }) => {
                     if let Some(value) = set_cookie {
-                        response
-                            .headers_mut()
-                            .append(SET_COOKIE, value.value().clone());
+                        let headers = response.headers_mut();
+                        warn_if_shared_cacheable(headers, slot.storage().cookie().name());
+                        headers.append(SET_COOKIE, value.value().clone());
                     }
                     mark_private(response.headers_mut());
                 }
