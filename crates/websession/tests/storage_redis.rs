@@ -331,7 +331,12 @@ async fn outage_gives_typed_error_then_recovers() {
         ),
         "{error:?}"
     );
-    assert!(error.to_string().contains("redis read"), "{error}");
+    assert!(
+        error.to_string().contains(&format!(
+            "redis read for a session failed on 127.0.0.1:{port}: "
+        )),
+        "{error}"
+    );
 
     session.set("visits", 2);
     let error = storage

@@ -183,6 +183,8 @@ return 1
 #[derive(Clone)]
 pub struct RedisStore {
     connection: ConnectionManager,
+    /// The server's address for error messages, when [`RedisStore::connect`] made the store.
+    server: Option<Arc<str>>,
     prefix: Arc<str>,
     clock: Arc<dyn Clock>,
     max_lifetime: Duration,
@@ -214,19 +216,28 @@ impl RedisStore {
     /// # });
     /// ```
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let connect_error = |source| StoreError::Redis {
+        let client = redis::Client::open(url).map_err(|source| StoreError::Redis {
             operation: "connect",
+            server: None,
             source,
-        };
-        let client = redis::Client::open(url).map_err(connect_error)?;
+        })?;
+        // The address has no user name or password, so messages may show it.
+        let server = client.get_connection_info().addr.to_string();
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Duration::from_secs(2))
             .set_response_timeout(Duration::from_secs(5))
             .set_number_of_retries(0);
         let connection = ConnectionManager::new_with_config(client, config)
             .await
-            .map_err(connect_error)?;
-        Ok(Self::new(connection))
+            .map_err(|source| StoreError::Redis {
+                operation: "connect",
+                server: Some(server.clone()),
+                source,
+            })?;
+        Ok(Self {
+            server: Some(Arc::from(server)),
+            ..Self::new(connection)
+        })
     }
 
     /// Creates a store on an existing connection, with the key prefix `websession:`, the
@@ -247,6 +258,7 @@ impl RedisStore {
     pub fn new(connection: ConnectionManager) -> Self {
         Self {
             connection,
+            server: None,
             prefix: Arc::from(DEFAULT_PREFIX),
             clock: Arc::new(SystemClock),
             max_lifetime: DEFAULT_MAX_LIFETIME,
@@ -365,7 +377,11 @@ impl RedisStore {
             }
             result => result,
         };
-        result.map_err(|source| StoreError::Redis { operation, source })
+        result.map_err(|source| StoreError::Redis {
+            operation,
+            server: self.server.as_deref().map(str::to_owned),
+            source,
+        })
     }
 
     fn key(&self, id: &str) -> String {
@@ -493,8 +509,10 @@ impl SessionStore for RedisStore {
 
 impl fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The connection is left out: its address may carry a password.
+        // The connection is left out, because its settings may carry a password. `server`
+        // is only the host and port.
         f.debug_struct("RedisStore")
+            .field("server", &self.server)
             .field("prefix", &self.prefix)
             .field("clock", &self.clock)
             .field("max_lifetime", &self.max_lifetime)

@@ -184,12 +184,17 @@ pub enum StoreError {
     /// or unreachable. The message ends with a hint chosen by the kind of the error.
     #[cfg(feature = "redis")]
     #[error(
-        "redis {operation} for a session failed: {source}{}",
+        "redis {operation} for a session failed{}: {source}{}",
+        server.as_ref().map(|server| format!(" on {server}")).unwrap_or_default(),
         redis_hint(source)
     )]
     Redis {
         /// The failed operation: `connect`, `create`, `read`, `update`, `touch` or `delete`.
         operation: &'static str,
+        /// The server's address, `host:port` or a socket path and never a password. Stores
+        /// made by [`RedisStore::connect`](crate::RedisStore::connect) fill it in, and stores
+        /// made by [`RedisStore::new`](crate::RedisStore::new) leave it `None`.
+        server: Option<String>,
         /// The error from the `redis` crate.
         #[source]
         source: redis::RedisError,
@@ -432,7 +437,9 @@ mod tests {
             let message = error.to_string();
 
             assert!(
-                message.starts_with("redis connect for a session failed: "),
+                message.starts_with(&format!(
+                    "redis connect for a session failed on 127.0.0.1:{port}: "
+                )),
                 "{message}"
             );
             assert!(message.ends_with(REACHABLE_HINT), "{message}");
@@ -455,6 +462,7 @@ mod tests {
             for (kind, hint) in cases {
                 let error = StoreError::Redis {
                     operation: "read",
+                    server: None,
                     source: redis::RedisError::from((kind, "test failure")),
                 };
                 let message = error.to_string();
