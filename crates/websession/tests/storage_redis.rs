@@ -16,8 +16,8 @@ use common::redis_server::RedisServer;
 use common::request_cookie;
 use serde_json::{json, Map};
 use websession::{
-    CookieOptions, ManualClock, RedisStore, ServerSessionStorage, SessionStorage, SessionStore,
-    StorageError, StoreError, DEFAULT_MAX_LIFETIME,
+    CookieOptions, ManualClock, RedisStore, ServerSessionStorage, Session, SessionStorage,
+    SessionStore, StorageError, StoreError, DEFAULT_MAX_LIFETIME,
 };
 
 async fn make_store() -> (RedisStore, ManualClock, Box<dyn Any>) {
@@ -296,23 +296,32 @@ async fn expired_record_not_updated() {
     assert_eq!(store.read(&id).await.unwrap(), None);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn outage_gives_typed_error_then_recovers() {
-    let mut server = RedisServer::start();
-    let port = server.port();
+async fn storage_on(server: &RedisServer) -> ServerSessionStorage<RedisStore> {
     let clock = ManualClock::new(start());
     let store = RedisStore::connect(&server.url())
         .await
         .unwrap()
         .with_clock(Arc::new(clock.clone()));
-    let storage = ServerSessionStorage::new(cookie(&clock, None), store);
+    ServerSessionStorage::new(cookie(&clock, None), store)
+}
 
+/// Commits a session of user alice and returns it with its `Set-Cookie` value.
+async fn committed_alice(storage: &ServerSessionStorage<RedisStore>) -> (Session, String) {
     let mut session = storage.get_session(None).await.unwrap();
     session.set("user", "alice");
     let set_cookie = storage
         .commit_session(&mut session, &CookieOptions::default())
         .await
         .unwrap();
+    (session, set_cookie)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outage_gives_typed_error_then_recovers() {
+    let mut server = RedisServer::start();
+    let port = server.port();
+    let storage = storage_on(&server).await;
+    let (mut session, set_cookie) = committed_alice(&storage).await;
     let cookie_header = request_cookie(&set_cookie).to_owned();
 
     // Redis goes away mid-run.
@@ -403,18 +412,8 @@ async fn outage_gives_typed_error_then_recovers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restart_between_requests_is_unnoticed() {
     let mut server = RedisServer::start();
-    let clock = ManualClock::new(start());
-    let store = RedisStore::connect(&server.url())
-        .await
-        .unwrap()
-        .with_clock(Arc::new(clock.clone()));
-    let storage = ServerSessionStorage::new(cookie(&clock, None), store);
-    let mut session = storage.get_session(None).await.unwrap();
-    session.set("user", "alice");
-    storage
-        .commit_session(&mut session, &CookieOptions::default())
-        .await
-        .unwrap();
+    let storage = storage_on(&server).await;
+    committed_alice(&storage).await;
 
     // No request runs while the server is down, so the first one after the restart finds a
     // connection that the server closed.
