@@ -193,29 +193,64 @@ async fn bad_commit_input_touches_no_store() {
     assert_eq!(store.calls(), Vec::<Value>::new());
 }
 
-#[tokio::test]
-async fn oversized_id_cookie_is_error() {
-    let (storage, _store) = recording();
-    let mut session = storage.get_session(None).await.unwrap();
-    session.set("user", "alice");
-    let long_path = CookieOptions {
+fn long_path() -> CookieOptions {
+    CookieOptions {
         path: Some(format!("/{}", "p".repeat(4100))),
         ..CookieOptions::default()
-    };
-    let error = storage
-        .commit_session(&mut session, &long_path)
-        .await
-        .unwrap_err();
+    }
+}
+
+fn assert_too_large(error: StorageError) {
     let StorageError::CookieTooLarge { length, limit } = error else {
         panic!("expected CookieTooLarge, got {error:?}");
     };
     assert_eq!(limit, 4096);
     assert!(length > 4100, "{length}");
+}
+
+#[tokio::test]
+async fn oversized_id_cookie_leaves_store_as_it_was() {
+    let (storage, store) = recording();
+
+    // A new session: the record created for it is deleted again.
+    let mut session = storage.get_session(None).await.unwrap();
+    session.set("user", "alice");
+    let error = storage
+        .commit_session(&mut session, &long_path())
+        .await
+        .unwrap_err();
+    assert_too_large(error);
     assert!(session.is_changed(), "the session is not marked saved");
     assert_eq!(session.id(), "", "the session gets no id");
+    assert_eq!(functions(&store), ["createData ", "deleteData sid-1"]);
+    assert!(!store.contains("sid-1"));
 
+    // A saved session: neither a change nor a rotation reaches its record.
     let set_cookie = storage.commit_session(&mut session, &none()).await.unwrap();
     assert!(set_cookie.len() < 200, "{set_cookie}");
+    let id = session.id().to_owned();
+    session.set("user", "bob");
+    let error = storage
+        .commit_session(&mut session, &long_path())
+        .await
+        .unwrap_err();
+    assert_too_large(error);
+    let error = storage
+        .rotate_id(&mut session, &long_path())
+        .await
+        .unwrap_err();
+    assert_too_large(error);
+    assert_eq!(session.id(), id, "the failed rotation keeps the id");
+    assert_eq!(
+        store.read(&id).await.unwrap(),
+        Some(object(json!({"user": "alice"}))),
+        "the record keeps its data"
+    );
+    let error = storage
+        .touch_session(&mut session, &long_path())
+        .await
+        .unwrap_err();
+    assert_too_large(error);
 }
 
 #[tokio::test]

@@ -166,17 +166,20 @@ impl<S: SessionStore> ServerSessionStorage<S> {
         let expires = self.expiry_for(overrides);
 
         if session.id().is_empty() {
-            let id = self.create_record(session, expires).await?;
-            return self.finish_commit(session, id, overrides).map(Some);
+            let (id, header) = self.create_record(session, expires, overrides).await?;
+            return Ok(Some(committed(session, id, header)));
         }
 
         let id = session.id().to_owned();
-        let updated =
-            is_valid_session_id(&id) && self.store.update(&id, session.data(), expires).await?;
-        if !updated {
+        if !is_valid_session_id(&id) {
             return Ok(None);
         }
-        self.finish_commit(session, id, overrides).map(Some)
+        // The cookie comes first, so that one too large leaves the record as it was.
+        let header = self.id_cookie(&id, overrides)?;
+        if !self.store.update(&id, session.data(), expires).await? {
+            return Ok(None);
+        }
+        Ok(Some(committed(session, id, header)))
     }
 
     /// Moves the session's data to a record under a fresh id and returns its cookie, or
@@ -197,35 +200,27 @@ impl<S: SessionStore> ServerSessionStorage<S> {
             return Ok(None);
         }
 
-        // The new record exists before the old one goes, so a failure in between leaves the
-        // session readable under its old id.
-        let new_id = self.create_record(session, expires).await?;
+        // The new record and its cookie exist before the old record goes, so a failure in
+        // between leaves the session readable under its old id.
+        let (new_id, header) = self.create_record(session, expires, overrides).await?;
         if is_valid_session_id(session.id()) {
             self.store.delete(session.id()).await?;
         }
-        self.finish_commit(session, new_id, overrides).map(Some)
+        Ok(Some(committed(session, new_id, header)))
     }
 
-    /// Writes the cookie for `id`, and records it in the session.
-    fn finish_commit(
-        &self,
-        session: &mut Session,
-        id: String,
-        overrides: &CookieOptions,
-    ) -> Result<String, StorageError> {
+    /// Returns the `Set-Cookie` value that names `id`.
+    fn id_cookie(&self, id: &str, overrides: &CookieOptions) -> Result<String, StorageError> {
         let header = self
             .cookie
-            .serialize(&Value::String(id.clone()), overrides)?;
+            .serialize(&Value::String(id.to_owned()), overrides)?;
         // Only attributes can make an id's cookie this long, for example a very long `Path`.
-        // The record is written by then and stays until it expires.
         if header.len() > MAX_COOKIE_LEN {
             return Err(StorageError::CookieTooLarge {
                 length: header.len(),
                 limit: MAX_COOKIE_LEN,
             });
         }
-        session.set_id(id);
-        session.mark_saved();
         Ok(header)
     }
 
@@ -270,17 +265,41 @@ impl<S: SessionStore> ServerSessionStorage<S> {
         written
     }
 
+    /// Creates a record of the session's data and returns its id and cookie. When the cookie
+    /// cannot be written, the record is deleted again, so that the failed commit leaves
+    /// nothing behind.
     async fn create_record(
         &self,
         session: &Session,
         expires: Option<SystemTime>,
-    ) -> Result<String, StorageError> {
+        overrides: &CookieOptions,
+    ) -> Result<(String, String), StorageError> {
         let id = self.store.create(session.data(), expires).await?;
         if !is_valid_session_id(&id) {
             return Err(StoreError::InvalidId { length: id.len() }.into());
         }
-        Ok(id)
+        match self.id_cookie(&id, overrides) {
+            Ok(header) => Ok((id, header)),
+            Err(error) => {
+                if let Err(cleanup) = self.store.delete(&id).await {
+                    tracing::warn!(
+                        error = %cleanup,
+                        cookie = self.cookie.name(),
+                        "deleting the record of a commit whose cookie failed also failed; the \
+                         record stays until it expires"
+                    );
+                }
+                Err(error)
+            }
+        }
     }
+}
+
+/// Records `id` in the session as its saved state and returns the cookie `header`.
+fn committed(session: &mut Session, id: String, header: String) -> String {
+    session.set_id(id);
+    session.mark_saved();
+    header
 }
 
 impl ServerSessionStorage<MemoryStore> {
@@ -359,9 +378,10 @@ impl<S: SessionStore> SessionStorage for ServerSessionStorage<S> {
             let written = self.write_record(session, overrides).await?;
             return Ok(self.skip_vanished(session, written, "commit"));
         }
-        self.check_options(overrides)?;
         let expires = self.expiry_for(overrides);
         let id = session.id().to_owned();
+        // The cookie also checks the options, before the store is touched.
+        let header = self.id_cookie(&id, overrides)?;
         if !self.store.touch(&id, expires).await? {
             tracing::debug!(
                 cookie = self.cookie.name(),
@@ -370,7 +390,7 @@ impl<S: SessionStore> SessionStorage for ServerSessionStorage<S> {
             );
             return Ok(None);
         }
-        self.finish_commit(session, id, overrides).map(Some)
+        Ok(Some(committed(session, id, header)))
     }
 
     async fn destroy_session(
