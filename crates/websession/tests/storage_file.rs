@@ -148,10 +148,22 @@ async fn damaged_file_reads_as_no_session_with_warning() {
         b"\xff\xfe garbage",
         br#"{"expires":"later","data":{"user":"mallory"}}"#,
     ];
+    let warnings = || {
+        logs_text()
+            .lines()
+            .filter(|line| {
+                line.contains("session file is damaged, truncated or not a session record")
+                    && line.contains(&directory.path().display().to_string())
+            })
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
     for (case, bytes) in damaged.iter().enumerate() {
         logs.lock().unwrap().clear();
         std::fs::write(&path, bytes).unwrap();
 
+        // A fresh store for each case, because a store warns at most once a minute.
+        let storage = ServerSessionStorage::new(cookie(&clock, None), store_in(&directory, &clock));
         let loaded = storage
             .get_session(Some(request_cookie(&set_cookie)))
             .await
@@ -163,17 +175,25 @@ async fn damaged_file_reads_as_no_session_with_warning() {
             *bytes,
             "case {case}: the damaged file stays as it was"
         );
+        let warnings = warnings();
+        assert_eq!(warnings.len(), 1, "case {case}: {warnings:?}");
+        assert!(warnings[0].contains("WARN"), "case {case}: {warnings:?}");
         let text = logs_text();
-        let warning = text.lines().find(|line| {
-            line.contains("session file is damaged, truncated or not a session record")
-                && line.contains(&directory.path().display().to_string())
-        });
-        assert!(
-            warning.is_some_and(|line| line.contains("WARN")),
-            "case {case}: {text}"
-        );
         assert!(!text.contains(session.id()), "the id is not logged: {text}");
     }
+
+    // Requests that repeat the cookie add no warning within a minute.
+    logs.lock().unwrap().clear();
+    for _ in 0..3 {
+        let loaded = storage
+            .get_session(Some(request_cookie(&set_cookie)))
+            .await
+            .unwrap();
+        assert!(loaded.data().is_empty());
+    }
+    let warnings = warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("held_back=0"), "{warnings:?}");
 }
 
 #[tokio::test]
@@ -258,17 +278,22 @@ async fn remove_expired_sweeps_directory() {
     let kept = store.create(&object(json!({"k": 1})), None).await.unwrap();
     std::fs::write(directory.path().join("notes.txt"), "not a session").unwrap();
     std::fs::write(directory.path().join("broken-one.json"), "{").unwrap();
-    let stale = directory.path().join(".crashed.write.tmp");
-    let fresh = directory.path().join(".running.write.tmp");
-    std::fs::write(&stale, "partial").unwrap();
-    std::fs::write(&fresh, "partial").unwrap();
+    // Temporary files of writes, named as the store names them, and another program's.
+    let stale = directory.path().join(".crashed.AAAAAAAAAAAAAAAAAAAAAA.tmp");
+    let fresh = directory.path().join(".running.BBBBBBBBBBBBBBBBBBBBBB.tmp");
+    let foreign = directory.path().join(".editor-swap.tmp");
+    for path in [&stale, &fresh, &foreign] {
+        std::fs::write(path, "partial").unwrap();
+    }
     let two_hours_ago = std::time::SystemTime::now() - Duration::from_secs(7200);
-    std::fs::File::options()
-        .write(true)
-        .open(&stale)
-        .unwrap()
-        .set_modified(two_hours_ago)
-        .unwrap();
+    for path in [&stale, &foreign] {
+        std::fs::File::options()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_modified(two_hours_ago)
+            .unwrap();
+    }
 
     assert_eq!(
         store.remove_expired().await.unwrap(),
@@ -284,8 +309,9 @@ async fn remove_expired_sweeps_directory() {
         .collect();
     names.sort();
     let mut expected = vec![
+        ".editor-swap.tmp".to_owned(),
         ".locks".to_owned(),
-        ".running.write.tmp".to_owned(),
+        ".running.BBBBBBBBBBBBBBBBBBBBBB.tmp".to_owned(),
         format!("{kept}.json"),
         "broken-one.json".to_owned(),
         "notes.txt".to_owned(),

@@ -11,8 +11,9 @@ use async_trait::async_trait;
 use serde_json::{Map, Value};
 
 use super::record::{self, Record};
-use super::session_id::{generate_session_id, is_valid_session_id};
+use super::session_id::{generate_session_id, is_valid_session_id, GENERATED_ID_LEN};
 use super::store::{record_expiry, SessionStore, StoreError, DEFAULT_MAX_LIFETIME};
+use super::warn_limit::WarnLimit;
 use crate::clock::{Clock, SystemClock};
 
 /// Number of locks that the ids of a store are spread over.
@@ -108,6 +109,7 @@ pub struct FileStore {
 struct Shared {
     directory: PathBuf,
     locks: [Mutex<()>; LOCK_STRIPES as usize],
+    not_a_record_warnings: WarnLimit,
 }
 
 impl FileStore {
@@ -130,7 +132,7 @@ impl FileStore {
     /// ```
     pub fn new(directory: impl Into<PathBuf>) -> Result<Self, StoreError> {
         let directory = directory.into();
-        create_private_dir(&directory.join(LOCK_DIRECTORY)).map_err(|source| StoreError::Io {
+        create_private_dir(&directory).map_err(|source| StoreError::Io {
             operation: "create",
             directory: directory.clone(),
             source,
@@ -139,6 +141,7 @@ impl FileStore {
             shared: Arc::new(Shared {
                 directory,
                 locks: std::array::from_fn(|_| Mutex::new(())),
+                not_a_record_warnings: WarnLimit::new(),
             }),
             clock: Arc::new(SystemClock),
             max_lifetime: DEFAULT_MAX_LIFETIME,
@@ -306,9 +309,9 @@ impl FileStore {
         })
     }
 
-    /// Opens the lock file at `path`. When an operator has removed the directory and made
-    /// it again, the `.locks` subdirectory is made again too; a missing store directory is
-    /// an error.
+    /// Opens the lock file at `path`, making the `.locks` subdirectory at the first write
+    /// (so that a read-only directory still serves reads) and again after an operator has
+    /// removed the directory and made it again. A missing store directory is an error.
     fn open_lock_file(&self, path: &Path) -> io::Result<fs::File> {
         let mut options = fs::OpenOptions::new();
         options.read(true).write(true).create(true).truncate(false);
@@ -365,10 +368,7 @@ impl FileStore {
     /// Writes `text` as the file of `id`: to a temporary file first, flushed to disk, then
     /// renamed over the old file, so that readers never see a partial file.
     fn write_atomically(&self, id: &str, text: &str) -> Result<(), StoreError> {
-        let temporary = self
-            .shared
-            .directory
-            .join(format!(".{id}.{}.tmp", generate_session_id()));
+        let temporary = self.shared.directory.join(temporary_name(id));
         let written = write_new_file(&temporary, text.as_bytes());
         let result = match written {
             Ok(()) => fs::rename(&temporary, self.path_of(id))
@@ -411,12 +411,16 @@ impl FileStore {
     }
 
     fn warn_not_a_record(&self, bytes: usize) {
-        tracing::warn!(
-            directory = %self.shared.directory.display(),
-            bytes,
-            "session file is damaged, truncated or not a session record; reading it as no \
-             session and leaving it in place"
-        );
+        if let Some(held_back) = self.shared.not_a_record_warnings.admit() {
+            tracing::warn!(
+                directory = %self.shared.directory.display(),
+                bytes,
+                held_back,
+                "session file is damaged, truncated or not a session record; reading it as no \
+                 session and leaving it in place (at most one such warning a minute; held_back \
+                 counts the others)"
+            );
+        }
     }
 
     fn read_blocking(
@@ -520,7 +524,7 @@ impl FileStore {
                 if let FileState::ExpiredRemoved = self.inspect_locked(id, now)? {
                     removed += 1;
                 }
-            } else if name.starts_with('.') && name.ends_with(".tmp") && is_stale(&entry) {
+            } else if is_temporary_name(name) && is_stale(&entry) {
                 self.remove_file(&entry.path())?;
             }
         }
@@ -614,10 +618,30 @@ fn warn_no_file_locks() {
     static WARNED: Once = Once::new();
     WARNED.call_once(|| {
         tracing::warn!(
-            "file locks are not supported here; FileStore locks records only within this \
-             process, so processes that share its directory can revive destroyed sessions"
+            "file locks are not supported here; a FileStore locks records only among its own \
+             clones, so other stores and processes that share its directory can revive \
+             destroyed sessions"
         );
     });
+}
+
+/// Returns the name of a new temporary file for a write of `id`: `.<id>.<random id>.tmp`.
+fn temporary_name(id: &str) -> String {
+    format!(".{id}.{}.tmp", generate_session_id())
+}
+
+/// Returns `true` for a name that [`temporary_name`] makes, so that the sweep never deletes
+/// another program's hidden files.
+fn is_temporary_name(name: &str) -> bool {
+    let Some(middle) = name
+        .strip_prefix('.')
+        .and_then(|rest| rest.strip_suffix(".tmp"))
+    else {
+        return false;
+    };
+    middle.split_once('.').is_some_and(|(id, random)| {
+        is_valid_session_id(id) && random.len() == GENERATED_ID_LEN && is_valid_session_id(random)
+    })
 }
 
 fn missing_directory() -> io::Error {

@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 use super::record::{self, millis_since_epoch};
 use super::session_id::{generate_session_id, is_valid_session_id};
 use super::store::{record_expiry, SessionStore, StoreError, DEFAULT_MAX_LIFETIME};
+use super::warn_limit::WarnLimit;
 use crate::clock::{Clock, SystemClock};
 
 /// Key prefix used unless [`RedisStore::with_prefix`] sets another.
@@ -21,29 +22,38 @@ const DEFAULT_PREFIX: &str = "websession:";
 /// Tries at a fresh id before giving up; with 128-bit random ids the first try succeeds.
 const CREATE_ATTEMPTS: u32 = 8;
 
-/// Lua function that every script starts with: `string_at(key)` returns the value of a
-/// string key, and `nil` for a missing key or a key of another type, which is never a record.
-/// Checking the type first keeps `GET` from failing with `WRONGTYPE` on another program's key.
-macro_rules! string_at_function {
+/// Lua functions that every script starts with.
+///
+/// - `string_at(key)` returns the value of a string key, and `nil` for a missing key or a
+///   key of another type, which is never a record. Checking the type first keeps `GET` from
+///   failing with `WRONGTYPE` on another program's key.
+/// - `record_parts(value)` returns the expiry of a value in the layout of a record,
+///   `{"expires":<integer>,"data":{…}}`, and the text after the expiry's comma; `nil` for
+///   any other value, which the scripts never delete or change.
+macro_rules! lua_functions {
     () => {
         r#"
 local function string_at(key)
   if redis.call('TYPE', key).ok ~= 'string' then return nil end
   return redis.call('GET', key)
 end
+local function record_parts(value)
+  local expires, rest = string.match(value, '^{"expires":(%-?%d+),("data":{.*}})$')
+  return tonumber(expires), rest
+end
 "#
     };
 }
 
 /// Returns the string under `KEYS[1]` unless it is a record that has expired at `ARGV[1]`
-/// (milliseconds since the Unix epoch), which is deleted. A value that does not start like a
-/// record is returned as it is and kept, so that the caller can report it.
+/// (milliseconds since the Unix epoch), which is deleted. A value that is not in a record's
+/// layout is returned as it is and kept, so that the caller can report it.
 const READ_SCRIPT: &str = concat!(
-    string_at_function!(),
+    lua_functions!(),
     r#"
 local value = string_at(KEYS[1])
 if not value then return false end
-local expires = tonumber(string.match(value, '^{"expires":(%-?%d+),'))
+local expires = record_parts(value)
 if expires and expires <= tonumber(ARGV[1]) then
   redis.call('DEL', KEYS[1])
   return false
@@ -52,13 +62,13 @@ return value
 "#
 );
 
-/// Deletes the value under `KEYS[1]` only when it starts like a record,
-/// `{"expires":<integer>,`, so that a cookie naming another program's key cannot delete it.
+/// Deletes the value under `KEYS[1]` only when it is in a record's layout, so that a cookie
+/// naming another program's key cannot delete it.
 const DELETE_SCRIPT: &str = concat!(
-    string_at_function!(),
+    lua_functions!(),
     r#"
 local value = string_at(KEYS[1])
-if value and string.match(value, '^{"expires":%-?%d+,') then
+if value and record_parts(value) then
   redis.call('DEL', KEYS[1])
 end
 return 0
@@ -67,19 +77,19 @@ return 0
 
 /// Lua code that starts the update and touch scripts. It returns 0 unless a live record is
 /// under `KEYS[1]` at `ARGV[3]` (milliseconds since the Unix epoch), and deletes an expired
-/// record. A value that does not start with `{"expires":<integer>,` is not a record and is
-/// kept. When the new time to live `ARGV[2]` is `0`, it deletes the record and returns 1.
-/// Otherwise the script goes on with the value after the expiry in `rest`.
+/// record. A value that is not in a record's layout is kept. When the new time to live
+/// `ARGV[2]` is `0`, it deletes the record and returns 1. Otherwise the script goes on with
+/// the value after the expiry in `rest`.
 macro_rules! rewrite_script_start {
     () => {
         concat!(
-            string_at_function!(),
+            lua_functions!(),
             r#"
 local old = string_at(KEYS[1])
 if not old then return 0 end
-local expires, rest = string.match(old, '^{"expires":(%-?%d+),(.*)$')
+local expires, rest = record_parts(old)
 if not expires then return 0 end
-if tonumber(expires) <= tonumber(ARGV[3]) then
+if expires <= tonumber(ARGV[3]) then
   redis.call('DEL', KEYS[1])
   return 0
 end
@@ -139,10 +149,10 @@ return 1
 ///   tries once more, so the first request after the server is back succeeds.
 /// - **Keys stay inside the prefix:** ids are checked with
 ///   [`is_valid_session_id`](crate::is_valid_session_id) before they become part of a key.
-/// - **Other keys are left alone:** the store deletes only values that start like one of
-///   its records. A key under the prefix that contains something else, or is not a string,
-///   reads as no session and is kept, so a cookie that names it cannot delete it or make a
-///   request fail.
+/// - **Other keys are left alone:** the store deletes only values in the layout of its
+///   records, `{"expires":<integer>,"data":{…}}`. A key under the prefix that contains
+///   something else, or is not a string, reads as no session and is kept, so a cookie that
+///   names it cannot delete it or make a request fail.
 ///
 /// # Limits
 ///
@@ -185,6 +195,7 @@ pub struct RedisStore {
     connection: ConnectionManager,
     /// The server's address for error messages, when [`RedisStore::connect`] made the store.
     server: Option<Arc<str>>,
+    not_a_record_warnings: Arc<WarnLimit>,
     prefix: Arc<str>,
     clock: Arc<dyn Clock>,
     max_lifetime: Duration,
@@ -259,6 +270,7 @@ impl RedisStore {
         Self {
             connection,
             server: None,
+            not_a_record_warnings: Arc::new(WarnLimit::new()),
             prefix: Arc::from(DEFAULT_PREFIX),
             clock: Arc::new(SystemClock),
             max_lifetime: DEFAULT_MAX_LIFETIME,
@@ -448,7 +460,7 @@ impl SessionStore for RedisStore {
         };
         // The update and touch scripts find the expiry at the start of the value, so a record
         // is readable only in the layout that `record::encode` writes.
-        let record = record::decode(&value).filter(|_| starts_like_record(&value));
+        let record = record::decode(&value).filter(|_| has_record_layout(&value));
         if let Some(record) = record {
             // The clock has moved on since the script compared the expiry, so check it again.
             if !record.is_expired(self.clock.now()) {
@@ -457,12 +469,16 @@ impl SessionStore for RedisStore {
             self.delete(id).await?;
             return Ok(None);
         }
-        tracing::warn!(
-            prefix = %self.prefix,
-            bytes = value.len(),
-            "redis session value is not a session record; reading it as no session and \
-             leaving it in place"
-        );
+        if let Some(held_back) = self.not_a_record_warnings.admit() {
+            tracing::warn!(
+                prefix = %self.prefix,
+                bytes = value.len(),
+                held_back,
+                "redis session value is not a session record; reading it as no session and \
+                 leaving it in place (at most one such warning a minute; held_back counts the \
+                 others)"
+            );
+        }
         Ok(None)
     }
 
@@ -537,15 +553,15 @@ fn read_script() -> &'static Script {
     SCRIPT.get_or_init(|| Script::new(READ_SCRIPT))
 }
 
-/// Returns `true` when `value` starts as the scripts expect a record to:
-/// `{"expires":<integer>,`.
-fn starts_like_record(value: &[u8]) -> bool {
+/// Returns `true` when `value` has the layout that the scripts take for a record:
+/// `{"expires":<integer>,"data":{`, then anything, then `}}`.
+fn has_record_layout(value: &[u8]) -> bool {
     let Some(rest) = value.strip_prefix(b"{\"expires\":") else {
         return false;
     };
     let rest = rest.strip_prefix(b"-").unwrap_or(rest);
     let digits = rest.iter().take_while(|byte| byte.is_ascii_digit()).count();
-    digits > 0 && rest.get(digits) == Some(&b',')
+    digits > 0 && rest[digits..].starts_with(b",\"data\":{") && rest.ends_with(b"}}")
 }
 
 fn delete_script() -> &'static Script {
@@ -584,14 +600,15 @@ mod tests {
 
     #[test]
     fn record_prefix_is_an_integer_expiry() {
-        assert!(starts_like_record(
-            br#"{"expires":1700000000000,"data":{}}"#
-        ));
-        assert!(starts_like_record(br#"{"expires":-5,"data":{}}"#));
-        assert!(!starts_like_record(br#"{"expires": 1,"data":{}}"#));
-        assert!(!starts_like_record(br#"{"expires":1.5,"data":{}}"#));
-        assert!(!starts_like_record(br#"{"expires":-,"data":{}}"#));
-        assert!(!starts_like_record(br#"{"data":{},"expires":1}"#));
+        assert!(has_record_layout(br#"{"expires":1700000000000,"data":{}}"#));
+        assert!(has_record_layout(br#"{"expires":-5,"data":{}}"#));
+        assert!(!has_record_layout(br#"{"expires": 1,"data":{}}"#));
+        assert!(!has_record_layout(br#"{"expires":1.5,"data":{}}"#));
+        assert!(!has_record_layout(br#"{"expires":-,"data":{}}"#));
+        assert!(!has_record_layout(br#"{"data":{},"expires":1}"#));
+        assert!(!has_record_layout(br#"{"expires":0,"queue":["a","b"]}"#));
+        assert!(!has_record_layout(br#"{"expires":1,"data":[1]}"#));
+        assert!(!has_record_layout(br#"{"expires":1,"data":{"#));
     }
 
     #[test]

@@ -8,6 +8,9 @@ use rand::RngCore as _;
 /// Random bytes in an id made by [`generate_session_id`]: 128 bits.
 const ID_BYTES: usize = 16;
 
+/// Length of an id made by [`generate_session_id`]: base64 without padding of [`ID_BYTES`].
+pub(crate) const GENERATED_ID_LEN: usize = (ID_BYTES * 4).div_ceil(3);
+
 /// Maximum length of an id that [`is_valid_session_id`] accepts, in characters.
 ///
 /// Ids made by [`generate_session_id`] have 22 characters; the limit leaves room for ids of
@@ -88,7 +91,9 @@ mod tests {
         for id in &ids {
             assert!(is_valid_session_id(id), "{id}");
             assert_eq!(URL_SAFE_NO_PAD.decode(id).unwrap().len(), ID_BYTES);
+            assert_eq!(id.len(), GENERATED_ID_LEN);
         }
+        assert_eq!(GENERATED_ID_LEN, 22);
     }
 
     #[test]
