@@ -478,3 +478,26 @@ async fn removed_directory_fails_until_made_again() {
     store.delete(&id).await.unwrap();
     assert_eq!(store.read(&id).await.unwrap(), None);
 }
+
+/// A read takes the write lock only to remove an expired record, so a directory that the
+/// process may only read serves every other read.
+#[tokio::test]
+async fn reads_without_expiry_take_no_lock() {
+    let directory = TempDir::new("read-only");
+    let clock = ManualClock::new(start());
+    let store = store_in(&directory, &clock);
+    let live = r#"{"expires":99999999999999,"data":{"user":"alice"}}"#;
+    std::fs::write(directory.path().join("live.json"), live).unwrap();
+    std::fs::write(directory.path().join("damaged.json"), "{").unwrap();
+
+    assert_eq!(
+        store.read("live").await.unwrap(),
+        Some(object(json!({"user": "alice"})))
+    );
+    assert_eq!(store.read("damaged").await.unwrap(), None);
+    assert_eq!(store.read("missing").await.unwrap(), None);
+    assert!(
+        !directory.path().join(".locks").exists(),
+        "no read made the lock directory"
+    );
+}

@@ -72,6 +72,9 @@ const STALE_TEMP_AGE: Duration = Duration::from_secs(3600);
 ///   commit through one of them can bring back a record that another destroyed. Where the
 ///   platform has no file locks at all, the store logs a warning once and locks only
 ///   within the process.
+/// - In a directory that the process may read but not write, live records read as usual,
+///   but reading an expired one fails with [`StoreError::Io`], because the store cannot
+///   remove it.
 /// - The directory should contain nothing but the store's files. The store leaves other files
 ///   alone, but it reads any `<name>.json` that a cookie names.
 /// - Expired files are removed only when they are read or when
@@ -431,17 +434,24 @@ impl FileStore {
         if !is_valid_session_id(id) {
             return Ok(None);
         }
-        // The common case, a live record, needs no lock because renames are atomic.
+        // A live record and a file that is not a record need no lock, because renames are
+        // atomic and such a file is left in place.
         let Some(bytes) = self.read_file(&self.path_of(id))? else {
             return Ok(None);
         };
-        if let Some(record) = record::decode(&bytes).filter(|record| !record.is_expired(now)) {
-            return Ok(Some(record.data));
+        match record::decode(&bytes) {
+            Some(record) if !record.is_expired(now) => Ok(Some(record.data)),
+            None => {
+                self.warn_not_a_record(bytes.len());
+                Ok(None)
+            }
+            // Expired: decide again under the lock before removing the file, because a
+            // writer may have replaced it since it was read.
+            Some(_) => {
+                let _guard = self.lock(id)?;
+                Ok(self.live_record_locked(id, now)?.map(|record| record.data))
+            }
         }
-        // Expired or damaged: decide again under the lock, because a writer may have
-        // replaced the file since it was read.
-        let _guard = self.lock(id)?;
-        Ok(self.live_record_locked(id, now)?.map(|record| record.data))
     }
 
     fn create_blocking(&self, text: &str, keep: bool) -> Result<String, StoreError> {

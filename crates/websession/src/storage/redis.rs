@@ -28,8 +28,9 @@ const CREATE_ATTEMPTS: u32 = 8;
 ///   key of another type, which is never a record. Checking the type first keeps `GET` from
 ///   failing with `WRONGTYPE` on another program's key.
 /// - `record_parts(value)` returns the expiry of a value in the layout of a record,
-///   `{"expires":<integer>,"data":{…}}`, and the text after the expiry's comma; `nil` for
-///   any other value, which the scripts never delete or change.
+///   `{"expires":<integer>,"data":{` … `}}`, and the text after the expiry's comma; `nil`
+///   for any other value, which the scripts never delete or change. Checking that the rest
+///   is JSON would mean parsing every session in Lua on each request.
 macro_rules! lua_functions {
     () => {
         r#"
@@ -149,10 +150,12 @@ return 1
 ///   tries once more, so the first request after the server is back succeeds.
 /// - **Keys stay inside the prefix:** ids are checked with
 ///   [`is_valid_session_id`](crate::is_valid_session_id) before they become part of a key.
-/// - **Other keys are left alone:** the store deletes only values in the layout of its
-///   records, `{"expires":<integer>,"data":{…}}`. A key under the prefix that contains
-///   something else, or is not a string, reads as no session and is kept, so a cookie that
-///   names it cannot delete it or make a request fail.
+/// - **Other keys are left alone:** the store deletes or changes only strings in the layout
+///   of its records: `{"expires":<integer>,"data":{`, then anything, then `}}`. Its Lua
+///   scripts check no more than that, so a string of that form is taken for a record even
+///   when the rest is not JSON. A key under the prefix that contains anything else, or is not a
+///   string, reads as no session and is kept, so a cookie that names it cannot delete it or
+///   make a request fail.
 ///
 /// # Limits
 ///
