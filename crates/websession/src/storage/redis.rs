@@ -219,7 +219,9 @@ impl RedisStore {
     ///
     /// # Errors
     ///
-    /// [`StoreError::Redis`] when the URL is invalid or the server cannot be reached.
+    /// [`StoreError::Redis`] when the URL is invalid or the server cannot be reached. The
+    /// first connection is made here, so a service that calls this at startup does not start
+    /// while Redis is down; retry the call if it should wait for Redis instead.
     ///
     /// # Examples
     ///
