@@ -29,12 +29,16 @@ const CREATE_ATTEMPTS: u32 = 8;
 /// write left behind.
 const STALE_TEMP_AGE: Duration = Duration::from_secs(3600);
 
-/// Keeps each session in its own file, `<directory>/<id>.json`, the Rust counterpart of the
-/// file session storage of Remix.
+/// Keeps each session in its own file, `<directory>/<id>.json`, as Remix's
+/// `createFileSessionStorage` does in JavaScript, though in another layout.
 ///
 /// A file contains one JSON object: `{"expires":<milliseconds since the Unix epoch>,"data":{…}}`.
 /// This is not the layout of Remix's `createFileSessionStorage`, so the two cannot share a
 /// directory. A Rust and a JavaScript service share sessions through cookie sessions.
+///
+/// Besides the session files, the directory contains the temporary files of writes in
+/// progress, `.<id>.<random id>.tmp`, and `.locks/`, with up to 64 empty lock files that the
+/// first writes make and that stay.
 ///
 /// # Guarantees
 ///
