@@ -376,7 +376,7 @@ fn missing_directory_parent_is_io_error() {
         "{message}"
     );
     assert!(
-        message.contains("check that the directory exists"),
+        message.ends_with("check that the path and its parents name directories, not files"),
         "{message}"
     );
 }

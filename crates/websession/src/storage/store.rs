@@ -166,9 +166,9 @@ pub trait SessionStore: Send + Sync {
 pub enum StoreError {
     /// A file of a [`FileStore`](crate::FileStore) could not be read, written or removed.
     #[error(
-        "failed to {}: {source}; check that the directory exists and that this process may \
-         read and write it",
-        file_operation_words(operation, directory)
+        "failed to {}: {source}; {}",
+        file_operation_words(operation, directory),
+        file_hint(source.kind())
     )]
     Io {
         /// The failed operation: `create`, `list`, `lock`, `read`, `write`, `rename` or
@@ -254,6 +254,22 @@ impl StoreError {
     /// ```
     pub fn other(error: impl Into<Box<dyn Error + Send + Sync>>) -> Self {
         StoreError::Other(error.into())
+    }
+}
+
+/// Returns the fix to suggest for a [`StoreError::Io`] whose error is of `kind`.
+fn file_hint(kind: std::io::ErrorKind) -> &'static str {
+    use std::io::ErrorKind;
+    match kind {
+        ErrorKind::NotFound => "check that the directory exists",
+        ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem => {
+            "check that this process may read and write the directory"
+        }
+        ErrorKind::AlreadyExists | ErrorKind::NotADirectory => {
+            "check that the path and its parents name directories, not files"
+        }
+        ErrorKind::StorageFull => "free space on the disk that holds the directory",
+        _ => "check that the directory exists and that this process may read and write it",
     }
 }
 
@@ -368,6 +384,39 @@ mod tests {
             lock.starts_with("failed to lock a session file in /srv/sessions: "),
             "{lock}"
         );
+    }
+
+    #[test]
+    fn file_error_hint_follows_kind() {
+        use std::io::ErrorKind;
+        let cases = [
+            (ErrorKind::NotFound, "; check that the directory exists"),
+            (
+                ErrorKind::PermissionDenied,
+                "; check that this process may read and write the directory",
+            ),
+            (
+                ErrorKind::NotADirectory,
+                "; check that the path and its parents name directories, not files",
+            ),
+            (
+                ErrorKind::StorageFull,
+                "; free space on the disk that holds the directory",
+            ),
+            (
+                ErrorKind::Interrupted,
+                "; check that the directory exists and that this process may read and write it",
+            ),
+        ];
+        for (kind, hint) in cases {
+            let error = StoreError::Io {
+                operation: "write",
+                directory: PathBuf::from("/srv/sessions"),
+                source: std::io::Error::from(kind),
+            };
+            let message = error.to_string();
+            assert!(message.ends_with(hint), "{kind:?}: {message}");
+        }
     }
 
     #[test]
