@@ -153,9 +153,9 @@ return 1
 /// - **Other keys are left alone:** the store deletes or changes only strings in the layout
 ///   of its records: `{"expires":<integer>,"data":{`, then anything, then `}}`. Its Lua
 ///   scripts check no more than that, so a string of that form is taken for a record even
-///   when the rest is not JSON. A key under the prefix that contains anything else, or is not a
-///   string, reads as no session and is kept, so a cookie that names it cannot delete it or
-///   make a request fail.
+///   when the rest is not JSON. A key under the prefix that contains anything else, or is
+///   not a string, reads as no session and is kept, so a cookie that names it cannot delete
+///   it or make a request fail.
 ///
 /// # Limits
 ///
@@ -283,8 +283,9 @@ impl RedisStore {
     }
 
     /// Sets the prefix of every key, so that several applications can share one Redis
-    /// database. Keys under the prefix should belong to the store alone: it never deletes
-    /// or changes another program's key there, but a cookie can name one to be read.
+    /// database. Keys under the prefix should belong to the store alone. It leaves other
+    /// programs' keys there alone unless they have the form of its records (see the type's
+    /// guarantees), but a cookie can name one to be read.
     ///
     /// # Examples
     ///
