@@ -211,8 +211,8 @@ async fn foreign_value_reads_as_no_session() {
     for value in FOREIGN_VALUES {
         let _: () = server.command(redis::cmd("SET").arg(key).arg(value));
         assert_eq!(store.read("planted-value").await.unwrap(), None, "{value}");
-        let kept: String = server.command(redis::cmd("GET").arg(key));
-        assert_eq!(kept, value, "the value is kept");
+        let stored: String = server.command(redis::cmd("GET").arg(key));
+        assert_eq!(stored, value, "the value is kept");
     }
 }
 
@@ -231,8 +231,8 @@ async fn foreign_value_survives_writes() {
             "{value}"
         );
         store.delete("planted-value").await.unwrap();
-        let kept: String = server.command(redis::cmd("GET").arg(key));
-        assert_eq!(kept, value, "the value is kept");
+        let stored: String = server.command(redis::cmd("GET").arg(key));
+        assert_eq!(stored, value, "the value is kept");
     }
 }
 

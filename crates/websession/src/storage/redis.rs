@@ -28,9 +28,9 @@ const CREATE_ATTEMPTS: u32 = 8;
 ///   key of another type, which is never a record. Checking the type first keeps `GET` from
 ///   failing with `WRONGTYPE` on another program's key.
 /// - `record_parts(value)` returns the expiry of a value in the layout of a record,
-///   `{"expires":<integer>,"data":{` … `}}`, and the text after the expiry's comma; `nil`
-///   for any other value, which the scripts never delete or change. Checking that the rest
-///   is JSON would mean parsing every session in Lua on each request.
+///   `{"expires":<integer>,"data":{` … `}}`, and the text after the expiry's comma. For any
+///   other value it returns `nil`, and the scripts never delete or change such a value.
+///   Checking that the rest is JSON would mean parsing every session in Lua on each request.
 macro_rules! lua_functions {
     () => {
         r#"
@@ -221,7 +221,7 @@ impl RedisStore {
     ///
     /// [`StoreError::Redis`] when the URL is invalid or the server cannot be reached. The
     /// first connection is made here, so a service that calls this at startup does not start
-    /// while Redis is down; retry the call if it should wait for Redis instead.
+    /// while Redis is down. To wait for Redis instead, retry the call.
     ///
     /// # Examples
     ///

@@ -268,7 +268,7 @@ fn file_hint(kind: std::io::ErrorKind) -> &'static str {
         ErrorKind::AlreadyExists | ErrorKind::NotADirectory => {
             "check that the path and its parents name directories, not files"
         }
-        ErrorKind::StorageFull => "free space on the disk that holds the directory",
+        ErrorKind::StorageFull => "free disk space where the directory is",
         _ => "check that the directory exists and that this process may read and write it",
     }
 }
@@ -401,7 +401,7 @@ mod tests {
             ),
             (
                 ErrorKind::StorageFull,
-                "; free space on the disk that holds the directory",
+                "; free disk space where the directory is",
             ),
             (
                 ErrorKind::Interrupted,
