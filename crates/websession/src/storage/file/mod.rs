@@ -1,33 +1,31 @@
 //! [`FileStore`]: one file per session under a directory.
 
+mod disk;
+mod locks;
+
 use std::fmt;
 use std::fs;
-use std::io::{self, Write as _};
+use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, Once, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use serde_json::{Map, Value};
 
+use self::disk::{
+    create_private_dir, is_stale, is_temporary_name, missing_directory, temporary_name,
+    write_new_file,
+};
+use self::locks::{StripeGuard, StripeLocks};
 use super::record::{self, Record};
-use super::session_id::{generate_session_id, is_valid_session_id, GENERATED_ID_LEN};
+use super::session_id::{generate_session_id, is_valid_session_id};
 use super::store::{record_expiry, SessionStore, StoreError, DEFAULT_MAX_LIFETIME};
 use super::warn_limit::WarnLimit;
 use crate::clock::{Clock, SystemClock};
 
-/// Number of locks that the ids of a store are spread over.
-const LOCK_STRIPES: u64 = 64;
-
-/// Subdirectory of the store's directory with one lock file for each stripe.
-const LOCK_DIRECTORY: &str = ".locks";
-
 /// Tries at a fresh id before giving up; with 128-bit random ids the first try succeeds.
 const CREATE_ATTEMPTS: u32 = 8;
-
-/// Age after which [`FileStore::remove_expired`] deletes a temporary file that a crashed
-/// write left behind.
-const STALE_TEMP_AGE: Duration = Duration::from_secs(3600);
 
 /// Keeps each session in its own file, `<directory>/<id>.json`, as Remix's
 /// `createFileSessionStorage` does in JavaScript, though in another layout.
@@ -115,7 +113,7 @@ pub struct FileStore {
 /// The part of a store that its clones share.
 struct Shared {
     directory: PathBuf,
-    locks: [Mutex<()>; LOCK_STRIPES as usize],
+    locks: StripeLocks,
     not_a_record_warnings: WarnLimit,
 }
 
@@ -147,7 +145,7 @@ impl FileStore {
         Ok(Self {
             shared: Arc::new(Shared {
                 directory,
-                locks: std::array::from_fn(|_| Mutex::new(())),
+                locks: StripeLocks::new(),
                 not_a_record_warnings: WarnLimit::new(),
             }),
             clock: Arc::new(SystemClock),
@@ -287,56 +285,12 @@ impl FileStore {
         self.shared.directory.join(format!("{id}.json"))
     }
 
-    /// Takes the lock of `id`'s stripe, which every check-then-write of a record happens
-    /// under: the stripe's mutex for the threads of this process, then an exclusive lock on
-    /// the stripe's lock file (`flock` on Unix) for other processes and other `FileStore`
-    /// values on the directory.
+    /// Takes the lock of `id`, which every check-then-write of a record happens under.
     fn lock(&self, id: &str) -> Result<StripeGuard<'_>, StoreError> {
-        let stripe = stripe_of(id);
-        // The guarded value is `()`, so a poisoned lock guards nothing inconsistent.
-        let mutex = self.shared.locks[stripe as usize]
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        let path = self
-            .shared
-            .directory
-            .join(LOCK_DIRECTORY)
-            .join(format!("{stripe:02}"));
-        let file = self
-            .open_lock_file(&path)
-            .map_err(|error| self.io_error("lock", error))?;
-        match file.lock() {
-            Ok(()) => {}
-            Err(error) if error.kind() == io::ErrorKind::Unsupported => warn_no_file_locks(),
-            Err(error) => return Err(self.io_error("lock", error)),
-        }
-        Ok(StripeGuard {
-            _file: file,
-            _mutex: mutex,
-        })
-    }
-
-    /// Opens the lock file at `path`, making the `.locks` subdirectory at the first write
-    /// (so that a read-only directory still serves reads) and again after an operator has
-    /// removed the directory and made it again. A missing store directory is an error.
-    fn open_lock_file(&self, path: &Path) -> io::Result<fs::File> {
-        let mut options = fs::OpenOptions::new();
-        options.read(true).write(true).create(true).truncate(false);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt as _;
-            options.mode(0o600);
-        }
-        match options.open(path) {
-            Err(error) if error.kind() == io::ErrorKind::NotFound => {
-                if !self.shared.directory.is_dir() {
-                    return Err(missing_directory());
-                }
-                create_private_dir(&self.shared.directory.join(LOCK_DIRECTORY))?;
-                options.open(path)
-            }
-            result => result,
-        }
+        self.shared
+            .locks
+            .lock(&self.shared.directory, id)
+            .map_err(|error| self.io_error("lock", error))
     }
 
     fn io_error(&self, operation: &'static str, source: io::Error) -> StoreError {
@@ -612,56 +566,6 @@ enum FileState {
     NotARecord,
 }
 
-/// An exclusive hold on one lock stripe. The file is closed before the mutex is unlocked,
-/// and closing it releases its lock.
-struct StripeGuard<'a> {
-    _file: fs::File,
-    _mutex: MutexGuard<'a, ()>,
-}
-
-/// Returns the lock stripe of `id`, the same in every process: FNV-1a, a fixed hash, because
-/// processes that share a directory must pick the same lock file for an id.
-fn stripe_of(id: &str) -> u64 {
-    let hash = id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    });
-    hash % LOCK_STRIPES
-}
-
-fn warn_no_file_locks() {
-    static WARNED: Once = Once::new();
-    WARNED.call_once(|| {
-        tracing::warn!(
-            "file locks are not supported here; a FileStore locks records only among its own \
-             clones, so other stores and processes that share its directory can revive \
-             destroyed sessions"
-        );
-    });
-}
-
-/// Returns the name of a new temporary file for a write of `id`: `.<id>.<random id>.tmp`.
-fn temporary_name(id: &str) -> String {
-    format!(".{id}.{}.tmp", generate_session_id())
-}
-
-/// Returns `true` for a name that [`temporary_name`] makes, so that the sweep never deletes
-/// another program's hidden files.
-fn is_temporary_name(name: &str) -> bool {
-    let Some(middle) = name
-        .strip_prefix('.')
-        .and_then(|rest| rest.strip_suffix(".tmp"))
-    else {
-        return false;
-    };
-    middle.split_once('.').is_some_and(|(id, random)| {
-        is_valid_session_id(id) && random.len() == GENERATED_ID_LEN && is_valid_session_id(random)
-    })
-}
-
-fn missing_directory() -> io::Error {
-    io::Error::new(io::ErrorKind::NotFound, "the directory does not exist")
-}
-
 /// Runs file work on Tokio's blocking threads. The work runs to the end even when the
 /// calling future is dropped, so a write is never abandoned half done.
 async fn run_blocking<T, F>(work: F) -> Result<T, StoreError>
@@ -674,39 +578,4 @@ where
         .spawn_blocking(work)
         .await
         .map_err(StoreError::Task)?
-}
-
-fn write_new_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
-}
-
-fn create_private_dir(directory: &Path) -> io::Result<()> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt as _;
-        builder.mode(0o700);
-    }
-    builder.create(directory)
-}
-
-/// Returns `true` for a file last modified more than [`STALE_TEMP_AGE`] ago by the system
-/// clock, which is the clock that file times come from.
-fn is_stale(entry: &fs::DirEntry) -> bool {
-    entry
-        .metadata()
-        .and_then(|metadata| metadata.modified())
-        .ok()
-        .and_then(|modified| SystemTime::now().duration_since(modified).ok())
-        .is_some_and(|age| age > STALE_TEMP_AGE)
 }
