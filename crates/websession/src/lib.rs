@@ -58,6 +58,7 @@ mod cookie;
 pub mod json;
 mod session;
 mod storage;
+mod warn_limit;
 
 /// The `serde_json` crate, whose `Value` and `Map` hold session data, for applications that do
 /// not depend on it themselves.

@@ -793,6 +793,97 @@ async fn oversized_session_is_plain_500() {
     assert_plain_500(response).await;
 }
 
+/// Commits `{"user": "alice", "pad": "x…", "variant": variant}` with a pad of `pad` bytes and
+/// returns the `Set-Cookie` value, or `None` when it would be too large.
+async fn padded_set_cookie(
+    storage: &Arc<dyn SessionStorage>,
+    cookie: Option<&str>,
+    pad: usize,
+    variant: u32,
+) -> Option<String> {
+    let mut session = storage.get_session(cookie).await.unwrap();
+    if cookie.is_none() {
+        session.set("user", "alice");
+        session.set("pad", "x".repeat(pad));
+        session.set("variant", variant);
+    }
+    match storage
+        .commit_session(&mut session, &CookieOptions::default())
+        .await
+    {
+        Ok(set_cookie) => Some(set_cookie),
+        Err(StorageError::CookieTooLarge { .. }) => None,
+        Err(error) => panic!("commit failed: {error}"),
+    }
+}
+
+/// Returns a cookie signed with the old secret that fits the size limit although the same
+/// data signed with the new secret does not. The two differ only in how many `+` and `/`
+/// characters of the signature grow to `%2B` and `%2F`, so the search takes the largest pad
+/// that fits and tries variants of the same length.
+async fn cookie_too_large_to_resign(
+    old: &Arc<dyn SessionStorage>,
+    rotated: &Arc<dyn SessionStorage>,
+) -> String {
+    let mut pad = 2900;
+    while padded_set_cookie(old, None, pad + 1, 100).await.is_some() {
+        pad += 1;
+    }
+    for variant in 100..1000 {
+        let Some(set_cookie) = padded_set_cookie(old, None, pad, variant).await else {
+            continue;
+        };
+        let cookie = request_cookie(&set_cookie);
+        if padded_set_cookie(rotated, Some(&cookie), 0, 0)
+            .await
+            .is_none()
+        {
+            return cookie;
+        }
+    }
+    panic!("no variant makes the re-signed cookie too large");
+}
+
+#[tokio::test]
+async fn resign_too_large_keeps_response() {
+    let log = CapturedLog::capture_this_thread();
+    let old = storage_with(Cookie::builder("__session").secrets(["old secret"]));
+    let rotated = storage_with(Cookie::builder("__session").secrets(["new secret", "old secret"]));
+    let cookie = cookie_too_large_to_resign(&old, &rotated).await;
+
+    let response = send(&app(rotated), "GET", "/user", Some(&cookie)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(set_cookies(&response).is_empty());
+    assert_eq!(header_values(response.headers(), "vary"), ["Cookie"]);
+    assert_eq!(body_text(response).await, "user=\"alice\"");
+
+    let text = log.text();
+    assert!(text.contains("WARN"), "{text}");
+    assert!(
+        text.contains("re-signing or extending an unchanged session failed"),
+        "{text}"
+    );
+    assert!(text.contains("resign=true"), "{text}");
+}
+
+#[tokio::test]
+async fn rolling_expiry_failure_keeps_response() {
+    let storage = FailingStorage {
+        fail_commit: true,
+        ..FailingStorage::new()
+    };
+    let app = rolling_app(Arc::new(storage));
+    let cookie = logged_in_cookie(&rolling_app(signed_storage())).await;
+
+    let response = send(&app, "GET", "/user", Some(&cookie)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(set_cookies(&response).is_empty());
+    assert_eq!(body_text(response).await, "user=\"alice\"");
+
+    let response = send(&app, "POST", "/login", Some(&cookie)).await;
+    assert_plain_500(response).await;
+}
+
 #[tokio::test]
 async fn commit_error_logged_without_data() {
     let log = CapturedLog::capture_this_thread();

@@ -7,6 +7,7 @@ use tower_layer::Layer;
 
 use super::service::SessionService;
 use crate::storage::SessionStorage;
+use crate::warn_limit::WarnLimit;
 
 /// A Tower layer that gives handlers a [`ManagedSession`](super::ManagedSession) and saves it
 /// when the handler returns.
@@ -36,7 +37,11 @@ use crate::storage::SessionStorage;
 ///   `Set-Cookie` included, so keep such headers off routes that use the session. The
 ///   layer logs a warning the first time it sends a cookie with such a header;
 /// - when the storage fails, it replaces the response with a bare
-///   `500 Internal Server Error` and logs the error with `tracing`.
+///   `500 Internal Server Error` and logs the error with `tracing`. Only a failed re-sign or
+///   rolling extension of an unchanged session keeps the handler's response: the browser's
+///   cookie stays valid, so the layer sends no `Set-Cookie` and logs a warning, at most one
+///   a minute per layer. A re-signed cookie can fail this way when its new signature
+///   percent-encodes to a longer value and the cookie no longer fits the size limit.
 ///
 /// The layer saves whatever the response's status: changes a handler made before it returned
 /// an error page are saved too. Requests that only read the session send no cookie and do not
@@ -78,6 +83,7 @@ use crate::storage::SessionStorage;
 pub struct SessionLayer {
     storage: Arc<dyn SessionStorage>,
     rolling_expiry: bool,
+    refresh_warnings: Arc<WarnLimit>,
 }
 
 impl SessionLayer {
@@ -98,6 +104,7 @@ impl SessionLayer {
         Self {
             storage,
             rolling_expiry: false,
+            refresh_warnings: Arc::new(WarnLimit::new()),
         }
     }
 
@@ -196,7 +203,9 @@ impl<S> Layer<S> for SessionLayer {
     type Service = SessionService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        SessionService::new(inner, self.storage.clone()).rolling_expiry(self.rolling_expiry)
+        SessionService::new(inner, self.storage.clone())
+            .rolling_expiry(self.rolling_expiry)
+            .sharing_refresh_warnings(self.refresh_warnings.clone())
     }
 }
 

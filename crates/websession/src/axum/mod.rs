@@ -19,7 +19,9 @@
 //! with a store that is down, the response is a bare `500 Internal Server Error` with an
 //! empty body. The reason is logged only through [`tracing`](https://docs.rs/tracing), at
 //! error level, so an application should install a `tracing` subscriber (for example
-//! `tracing_subscriber::fmt::init()`) to see why a request failed. The layer saves after the
+//! `tracing_subscriber::fmt::init()`) to see why a request failed. One failure keeps the
+//! handler's response: when re-signing or extending an unchanged session fails, the layer
+//! sends no `Set-Cookie` and logs a warning. The layer saves after the
 //! handler has returned, so a handler that must handle a failed save itself (a session over
 //! the cookie size limit, say) uses [`LoadedSession`], whose commit returns the error.
 //!

@@ -15,6 +15,8 @@ use super::private::{mark_private, warn_if_shared_cacheable};
 use super::set_cookie::SetSessionCookie;
 use super::slot::{Loan, SessionSlot, SlotState};
 use crate::storage::SessionStorage;
+use crate::warn_limit::WarnLimit;
+use crate::{CookieOptions, Session};
 
 /// Middleware that gives handlers a [`ManagedSession`](super::ManagedSession) and saves it
 /// after they return; built by [`SessionLayer`](super::SessionLayer), which documents what
@@ -42,6 +44,7 @@ pub struct SessionService<S> {
     inner: S,
     storage: Arc<dyn SessionStorage>,
     rolling_expiry: bool,
+    refresh_warnings: Arc<WarnLimit>,
 }
 
 impl<S> SessionService<S> {
@@ -63,7 +66,15 @@ impl<S> SessionService<S> {
             inner,
             storage,
             rolling_expiry: false,
+            refresh_warnings: Arc::new(WarnLimit::new()),
         }
+    }
+
+    /// Shares the rate limit of the warnings about failed refreshes with the other services
+    /// of one layer.
+    pub(super) fn sharing_refresh_warnings(mut self, warnings: Arc<WarnLimit>) -> Self {
+        self.refresh_warnings = warnings;
+        self
     }
 
     /// Extends every loaded session with data or an id, changed or not, as
@@ -109,11 +120,12 @@ where
 
         let slot = SessionSlot::new(self.storage.clone());
         let rolling_expiry = self.rolling_expiry;
+        let refresh_warnings = self.refresh_warnings.clone();
         request.extensions_mut().insert(slot.clone());
 
         Box::pin(async move {
             let mut response = inner.call(request).await?;
-            match save(&slot, rolling_expiry).await {
+            match save(&slot, rolling_expiry, &refresh_warnings).await {
                 Ok(Saved::Untouched) => {}
                 Ok(Saved::Read { set_cookie }) => {
                     if let Some(value) = set_cookie {
@@ -159,7 +171,11 @@ enum Saved {
 }
 
 /// Commits, rotates or destroys the request's session as the handler left it.
-async fn save(slot: &SessionSlot, rolling_expiry: bool) -> Result<Saved, SessionError> {
+async fn save(
+    slot: &SessionSlot,
+    rolling_expiry: bool,
+    refresh_warnings: &WarnLimit,
+) -> Result<Saved, SessionError> {
     let SlotState {
         session,
         destroyed,
@@ -214,18 +230,55 @@ async fn save(slot: &SessionSlot, rolling_expiry: bool) -> Result<Saved, Session
     let changed = session.is_changed();
     let resign = session.needs_resign();
     let roll = rolling_expiry && !(session.is_empty() && session.id().is_empty());
-    if changed || cookie_options.is_some() || resign || roll {
+    if changed || cookie_options.is_some() {
         let saved = storage.touch_session(&mut session, &options).await?;
-        tracing::debug!(
-            cookie,
-            changed,
-            resign,
-            sent = saved.is_some(),
-            "session saved"
-        );
+        tracing::debug!(cookie, changed, sent = saved.is_some(), "session saved");
         return sent_if_any(saved);
     }
+    if resign || roll {
+        return Ok(refresh(storage, &mut session, &options, resign, refresh_warnings).await);
+    }
     Ok(Saved::Read { set_cookie: None })
+}
+
+/// Re-signs or extends an unchanged session. The handler's response does not depend on
+/// this: the cookie the browser has stays valid until its old expiry and verifies while the
+/// older secret is listed. So a failure, such as a re-signed cookie that grows past the size
+/// limit or a store that went down after the read, is logged and the response goes out
+/// without `Set-Cookie`.
+async fn refresh(
+    storage: &dyn SessionStorage,
+    session: &mut Session,
+    options: &CookieOptions,
+    resign: bool,
+    warnings: &WarnLimit,
+) -> Saved {
+    let cookie = storage.cookie().name();
+    let saved = storage
+        .touch_session(session, options)
+        .await
+        .map_err(SessionError::from)
+        .and_then(sent_if_any);
+    match saved {
+        Ok(saved) => {
+            tracing::debug!(cookie, resign, "unchanged session saved again");
+            saved
+        }
+        Err(error) => {
+            if let Some(held_back) = warnings.admit() {
+                tracing::warn!(
+                    error = %error,
+                    cookie,
+                    resign,
+                    held_back,
+                    "re-signing or extending an unchanged session failed; the response goes \
+                     out without Set-Cookie and the browser keeps its cookie (at most one \
+                     such warning a minute; held_back counts the others)"
+                );
+            }
+            Saved::Read { set_cookie: None }
+        }
+    }
 }
 
 /// Wraps the `Set-Cookie` value a storage returned as the outcome of [`save`].

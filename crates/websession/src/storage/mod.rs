@@ -11,7 +11,6 @@ mod session_id;
 mod session_storage;
 mod shared;
 mod store;
-mod warn_limit;
 
 pub use cookie::{CookieSessionStorage, MAX_COOKIE_LEN};
 pub use file::FileStore;

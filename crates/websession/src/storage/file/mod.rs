@@ -21,8 +21,8 @@ use self::locks::{StripeGuard, StripeLocks};
 use super::record::{self, Record};
 use super::session_id::{generate_session_id, is_valid_session_id};
 use super::store::{record_expiry, SessionStore, StoreError, DEFAULT_MAX_LIFETIME};
-use super::warn_limit::WarnLimit;
 use crate::clock::{Clock, SystemClock};
+use crate::warn_limit::WarnLimit;
 
 /// Tries at a fresh id before giving up; with 128-bit random ids the first try succeeds.
 const CREATE_ATTEMPTS: u32 = 8;

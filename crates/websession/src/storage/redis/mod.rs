@@ -15,8 +15,8 @@ use serde_json::{Map, Value};
 use super::record::{self, millis_since_epoch};
 use super::session_id::{generate_session_id, is_valid_session_id};
 use super::store::{record_expiry, SessionStore, StoreError, DEFAULT_MAX_LIFETIME};
-use super::warn_limit::WarnLimit;
 use crate::clock::{Clock, SystemClock};
+use crate::warn_limit::WarnLimit;
 
 /// Key prefix used unless [`RedisStore::with_prefix`] sets another.
 const DEFAULT_PREFIX: &str = "websession:";
