@@ -267,6 +267,28 @@ async fn cookie_naming_other_file_leaves_it() {
 }
 
 #[tokio::test]
+async fn directory_named_as_record_reads_as_none() {
+    let directory = TempDir::new("directory-as-record");
+    let clock = ManualClock::new(start());
+    let store = store_in(&directory, &clock);
+    let inner = directory.path().join("assets.json");
+    std::fs::create_dir(&inner).unwrap();
+    std::fs::write(inner.join("keep.txt"), "kept").unwrap();
+
+    assert_eq!(store.read("assets").await.unwrap(), None);
+    assert!(!store.update("assets", &Map::new(), None).await.unwrap());
+    assert!(!store.touch("assets", None).await.unwrap());
+    store.delete("assets").await.unwrap();
+    clock.advance(Duration::from_secs(365 * 24 * 3600));
+    assert_eq!(store.remove_expired().await.unwrap(), 0);
+
+    assert_eq!(
+        std::fs::read_to_string(inner.join("keep.txt")).unwrap(),
+        "kept"
+    );
+}
+
+#[tokio::test]
 async fn remove_expired_sweeps_directory() {
     let directory = TempDir::new("sweep");
     let clock = ManualClock::new(start());

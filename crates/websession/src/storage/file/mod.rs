@@ -78,7 +78,9 @@ const CREATE_ATTEMPTS: u32 = 8;
 ///   but reading an expired one fails with [`StoreError::Io`], because the store cannot
 ///   remove it.
 /// - The directory should contain nothing but the store's files. The store leaves other files
-///   alone, but it reads any `<name>.json` that a cookie names.
+///   alone, but it reads any `<name>.json` that a cookie names, and follows a symbolic link
+///   of that name to wherever it points. Only a program that may write to the directory can
+///   place such files.
 /// - Expired files are removed only when they are read or when
 ///   [`FileStore::remove_expired`] runs. Run it periodically, for example hourly, so that
 ///   abandoned sessions do not fill the disk.
@@ -314,6 +316,9 @@ impl FileStore {
                     Err(self.io_error("read", missing_directory()))
                 }
             }
+            // A directory under a record's name is no record: it reads as a file that does
+            // not decode, so it is reported and left in place.
+            Err(error) if error.kind() == io::ErrorKind::IsADirectory => Ok(Some(Vec::new())),
             Err(error) => Err(self.io_error("read", error)),
         }
     }
