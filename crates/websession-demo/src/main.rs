@@ -5,6 +5,7 @@
 
 mod access_log;
 mod config;
+mod json_view;
 mod pages;
 mod routes;
 mod store;

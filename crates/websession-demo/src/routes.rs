@@ -14,6 +14,7 @@ use websession::axum::{ManagedSession, SessionLayer};
 use websession::SessionStorage;
 
 use crate::access_log::log_request;
+use crate::json_view;
 use crate::pages;
 
 /// Session key of the signed-in user's name.
@@ -110,7 +111,7 @@ async fn logout(mut session: ManagedSession) -> Redirect {
 
 async fn session_page(State(state): State<PageState>, session: ManagedSession) -> Html<String> {
     let data = Value::Object(session.data().clone());
-    let json = serde_json::to_string_pretty(&data)
+    let json = json_view::indented(&data)
         .unwrap_or_else(|error| format!("(session data cannot be shown: {error})"));
     Html(pages::session_data(
         &json,
