@@ -302,6 +302,6 @@ async fn error_message_names_the_cause() {
     )));
     assert_eq!(
         error.to_string(),
-        "session store failed: custom session store failed: the test store is down"
+        "custom session store failed: the test store is down"
     );
 }

@@ -318,6 +318,28 @@ async fn tampered_cookie_reads_as_new_session() {
 }
 
 #[tokio::test]
+async fn failed_verification_logged_at_debug() {
+    let log = CapturedLog::capture_this_thread();
+    let session = signed_storage()
+        .get_session(Some("__session=eyJhIjoxfQ%3D%3D.forged"))
+        .await
+        .unwrap();
+    assert!(session.data().is_empty());
+
+    let text = log.text();
+    assert!(text.contains("DEBUG"), "{text}");
+    assert!(
+        text.contains("signed with a secret not in the list"),
+        "{text}"
+    );
+    assert!(text.contains("cookie=\"__session\""), "{text}");
+    assert!(
+        !text.contains("eyJhIjoxfQ"),
+        "the value stays out of the log: {text}"
+    );
+}
+
+#[tokio::test]
 async fn flash_consumed_once() {
     let app = app(signed_storage());
     let cookie = logged_in_cookie(&app).await;
@@ -903,6 +925,7 @@ async fn commit_error_logged_without_data() {
         "{text}"
     );
     assert!(text.contains("cookie=\"__session\""), "{text}");
+    assert!(text.contains("step=\"commit\""), "{text}");
     assert!(
         !text.contains("alice"),
         "session data stays out of the log: {text}"
@@ -911,6 +934,21 @@ async fn commit_error_logged_without_data() {
         !text.contains(SECRET),
         "the secret stays out of the log: {text}"
     );
+}
+
+#[tokio::test]
+async fn destroy_error_logged_with_step() {
+    let log = CapturedLog::capture_this_thread();
+    let storage = FailingStorage {
+        fail_destroy: true,
+        ..FailingStorage::new()
+    };
+    let response = send(&app(Arc::new(storage)), "POST", "/logout", None).await;
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+
+    let text = log.text();
+    assert!(text.contains("saving the session failed"), "{text}");
+    assert!(text.contains("step=\"destroy\""), "{text}");
 }
 
 #[tokio::test]

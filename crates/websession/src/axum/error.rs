@@ -28,14 +28,16 @@ pub enum SessionError {
     /// [`SessionLayer`](super::SessionLayer).
     #[error(
         "no session layer on this route: add `.layer(SessionLayer::new(storage))` to the router \
-         that serves it, or extract `LoadedSession` instead"
+         that serves it, after the route (a layer covers only the routes added before it), or \
+         extract `LoadedSession` instead"
     )]
     MissingLayer,
     /// A second [`ManagedSession`](super::ManagedSession) was requested while the first was
     /// still alive in the same request.
     #[error(
-        "session already extracted for this request: take `ManagedSession` once per handler \
-         and pass it by reference to the code that needs it"
+        "session already extracted for this request: take `ManagedSession` once per request \
+         and pass it by reference to the code that needs it; middleware that extracts it must \
+         drop it before calling the next service"
     )]
     AlreadyExtracted,
     /// The storage failed to load, commit or destroy the session.

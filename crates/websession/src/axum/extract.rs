@@ -24,6 +24,12 @@ use crate::storage::SessionStorage;
 /// The state is either `Arc<dyn SessionStorage>` itself or a type from which one is taken
 /// through [`FromRef`]. `LoadedSession` dereferences to [`Session`].
 ///
+/// A returned [`SetSessionCookie`] marks the response with `Vary: Cookie` and
+/// `Cache-Control: private`. A handler that only reads the session returns none, so its
+/// response is not marked: when it shows session data, set those headers yourself, or a
+/// shared cache may serve one visitor's page to another. [`SessionLayer`](super::SessionLayer)
+/// marks every response whose handler extracted the session.
+///
 /// # Errors
 ///
 /// As an extractor it rejects the request with [`SessionError::Storage`], a plain 500, when

@@ -135,10 +135,11 @@ where
                     }
                     mark_private(response.headers_mut());
                 }
-                Err(error) => {
+                Err(SaveError { step, error }) => {
                     tracing::error!(
                         error = %error,
                         cookie = slot.storage().cookie().name(),
+                        step,
                         "saving the session failed; responding 500"
                     );
                     response = Response::new(ResBody::default());
@@ -175,7 +176,7 @@ async fn save(
     slot: &SessionSlot,
     rolling_expiry: bool,
     refresh_warnings: &WarnLimit,
-) -> Result<Saved, SessionError> {
+) -> Result<Saved, SaveError> {
     let SlotState {
         session,
         destroyed,
@@ -200,25 +201,34 @@ async fn save(
     let options = cookie_options.clone().unwrap_or_default();
 
     if let Some(mut old) = destroyed {
-        let removal = storage.destroy_session(&mut old, &options).await?;
+        let removal = storage
+            .destroy_session(&mut old, &options)
+            .await
+            .map_err(failed("destroy"))?;
         tracing::debug!(cookie, "session destroyed");
         // Only data set since the destroy makes the new session worth storing. It has no
         // record yet, so a rotation requested after the destroy is a plain commit. Its
         // Set-Cookie replaces the removal cookie, because both name the same cookie.
         if !session.is_changed() {
-            return sent(removal);
+            return sent(removal).map_err(failed("destroy"));
         }
-        let value = storage.commit_session(&mut session, &options).await?;
+        let value = storage
+            .commit_session(&mut session, &options)
+            .await
+            .map_err(failed("commit after destroy"))?;
         tracing::debug!(cookie, "new session committed after destroy");
-        return sent(value);
+        return sent(value).map_err(failed("commit after destroy"));
     }
 
     // A rotation sends a cookie even for unchanged data, because the id in it is new. When
     // another request destroyed the session or rotated its id meanwhile, nothing is sent.
     if rotate_id {
-        let rotated = storage.try_rotate_id(&mut session, &options).await?;
+        let rotated = storage
+            .try_rotate_id(&mut session, &options)
+            .await
+            .map_err(failed("rotate id"))?;
         tracing::debug!(cookie, sent = rotated.is_some(), "session id rotated");
-        return sent_if_any(rotated);
+        return sent_if_any(rotated).map_err(failed("rotate id"));
     }
 
     // Every other save goes through `touch_session`, which commits a changed session and
@@ -231,14 +241,31 @@ async fn save(
     let resign = session.needs_resign();
     let roll = rolling_expiry && !(session.is_empty() && session.id().is_empty());
     if changed || cookie_options.is_some() {
-        let saved = storage.touch_session(&mut session, &options).await?;
+        let saved = storage
+            .touch_session(&mut session, &options)
+            .await
+            .map_err(failed("commit"))?;
         tracing::debug!(cookie, changed, sent = saved.is_some(), "session saved");
-        return sent_if_any(saved);
+        return sent_if_any(saved).map_err(failed("commit"));
     }
     if resign || roll {
         return Ok(refresh(storage, &mut session, &options, resign, refresh_warnings).await);
     }
     Ok(Saved::Read { set_cookie: None })
+}
+
+/// A failure of [`save`], with the step that failed for the log.
+struct SaveError {
+    step: &'static str,
+    error: SessionError,
+}
+
+/// Returns a function that wraps an error of `step` as a [`SaveError`], for `map_err`.
+fn failed<E: Into<SessionError>>(step: &'static str) -> impl FnOnce(E) -> SaveError {
+    move |error| SaveError {
+        step,
+        error: error.into(),
+    }
 }
 
 /// Re-signs or extends an unchanged session. The handler's response does not depend on

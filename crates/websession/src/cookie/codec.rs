@@ -405,7 +405,16 @@ impl Cookie {
         if self.signer.is_empty() {
             return Some((Some(raw), Signature::Unsigned));
         }
-        let (payload, secret_index) = self.signer.verify(raw)?;
+        let Some((payload, secret_index)) = self.signer.verify(raw) else {
+            // Debug level, because any client can send such values at any rate.
+            tracing::debug!(
+                cookie = self.name.as_str(),
+                bytes = raw.len(),
+                "cookie value is unsigned, tampered with or signed with a secret not in the \
+                 list; reading it as absent"
+            );
+            return None;
+        };
         Some((Some(payload), Signature::Verified { secret_index }))
     }
 

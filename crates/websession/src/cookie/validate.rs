@@ -47,9 +47,11 @@ pub enum ConfigError {
         domain: String,
     },
     /// A secret is empty, which would make signatures forgeable by anyone.
-    #[error("secret at position {index} is empty: give every secret at least 32 random bytes")]
+    #[error(
+        "secret at index {index} of the list is empty: give every secret at least 32 random bytes"
+    )]
     EmptySecret {
-        /// Position of the empty secret in the list, from 0.
+        /// Index of the empty secret in the list, from 0.
         index: usize,
     },
     /// A constructor that signs was given no secrets at all.

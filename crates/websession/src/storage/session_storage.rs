@@ -47,8 +47,9 @@ pub enum StorageError {
     /// The per-call cookie options are invalid.
     #[error("invalid cookie options: {0}")]
     Config(#[from] ConfigError),
-    /// The store of a server-side storage failed, for example because it is unreachable.
-    #[error("session store failed: {0}")]
+    /// The store of a server-side storage failed, for example because it is unreachable. The
+    /// message is the store error's own, which names the store.
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 

@@ -46,6 +46,23 @@ pub const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(14 * 24 * 3600);
 ///   makes them.
 /// - [`update`](SessionStore::update) never creates a record, so that a session destroyed
 ///   while another request of it was running does not come back.
+/// - The methods run concurrently, also for one id, because a browser sends several
+///   requests at once. [`update`](SessionStore::update) and [`touch`](SessionStore::touch)
+///   check that a live record exists and write it in one step that a
+///   [`delete`](SessionStore::delete) cannot fall between: a transaction, a conditional write
+///   (`UPDATE … WHERE id = ? AND expires > ?`), a script that runs atomically in the
+///   backend, or a lock. Otherwise a logout that lands between the check and the write is
+///   undone.
+/// - [`create`](SessionStore::create) never replaces an existing record. Insert only when
+///   the id is free, and try a new id when it is not. Random 128-bit ids do not collide in
+///   practice, so a store that keeps finding its new ids taken has a bug.
+/// - A record that expires without being read again, as those of abandoned sessions do,
+///   stays until something removes it. Use the backend's own expiry (a time to live) or
+///   remove expired records periodically, as
+///   [`FileStore::remove_expired`](crate::FileStore::remove_expired) does.
+/// - The trait is declared with [`async_trait`](crate::async_trait), so an implementation
+///   needs `#[websession::async_trait]` on its `impl` block, as in the example below.
+///   Without it, the compiler rejects the `async fn` methods with error E0195.
 ///
 /// # Examples
 ///
@@ -150,7 +167,8 @@ pub trait SessionStore: Send + Sync {
 /// [`SessionStorage`](crate::SessionStorage) as
 /// [`StorageError::Store`](crate::StorageError::Store).
 ///
-/// Messages never contain session ids or session data.
+/// The messages of this crate's stores never contain session ids or session data. The
+/// message of [`StoreError::Other`] includes the custom store's own error as it is.
 ///
 /// # Examples
 ///
@@ -225,8 +243,8 @@ pub enum StoreError {
     /// A store returned an id that [`is_valid_session_id`](crate::is_valid_session_id)
     /// rejects, so it could not be read back from the cookie.
     #[error(
-        "the session store returned an invalid session id of {length} characters; ids must be \
-         1 to 128 characters of A-Z, a-z, 0-9, '-' and '_'"
+        "the session store returned an invalid session id of {length} bytes; ids must be 1 to \
+         128 characters of A-Z, a-z, 0-9, '-' and '_'"
     )]
     InvalidId {
         /// Length of the rejected id, in bytes.
