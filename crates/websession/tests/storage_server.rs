@@ -340,7 +340,7 @@ async fn store_errors_are_typed() {
         .unwrap_err();
     assert_eq!(
         error.to_string(),
-        "session store failed: custom session store failed: backend offline"
+        "custom session store failed: backend offline"
     );
     let source = error.source().expect("the store error is the source");
     assert!(matches!(

@@ -48,8 +48,9 @@ pub enum StorageError {
     #[error("invalid cookie options: {0}")]
     Config(#[from] ConfigError),
     /// The store of a server-side storage failed, for example because it is unreachable. The
-    /// message is the store error's own, which names the store.
-    #[error(transparent)]
+    /// message is the store error's own, which names the store, and the store error is the
+    /// source.
+    #[error("{0}")]
     Store(#[from] StoreError),
 }
 
