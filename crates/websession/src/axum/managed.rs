@@ -114,10 +114,12 @@ impl ManagedSession {
     /// commit, with the overrides of [`commit_with`](Self::commit_with) when the handler gave
     /// any, and sends a `Set-Cookie` even when the data did not change. A server-side storage
     /// moves the data to a new id and deletes the old record, so the old cookie reads as an
-    /// empty session. When another request destroyed the session or rotated its id meanwhile
-    /// (a second login of the same browser, say), it sends nothing, so that request's cookie
-    /// stays. The cookie storage has no ids and just commits. During the handler,
-    /// [`id`](Session::id) still returns the old id.
+    /// empty session. When another request destroyed the session or rotated its id before
+    /// this rotation reads the old record (a second login of the same browser, say), it sends
+    /// nothing, so that request's cookie stays. Two rotations that both read the old record
+    /// before either deletes it both send a cookie, and the browser keeps the last one. The
+    /// cookie storage has no ids and just commits. During the handler, [`id`](Session::id)
+    /// still returns the old id.
     ///
     /// With [`destroy`](Self::destroy) in the same request, the order matters:
     ///
