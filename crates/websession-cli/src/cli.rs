@@ -36,7 +36,7 @@ pub enum Command {
     ///
     /// The payload is decoded even without secrets, labelled as unverified: anyone holding a
     /// cookie can read it, because it is base64 of JSON, not encrypted.
-    #[command(after_help = SECRETS_HELP)]
+    #[command(after_help = SECRETS_HELP, visible_alias = "inspect")]
     Decode(DecodeArgs),
     /// Check a cookie's signature and print one line saying whether it is valid.
     ///

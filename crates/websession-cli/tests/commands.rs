@@ -615,3 +615,14 @@ fn sign_help_describes_writing() {
     assert!(!help.contains("omit writes none"), "{help}");
     assert!(!help.contains("when reading"), "{help}");
 }
+
+#[test]
+fn inspect_is_alias_of_decode() {
+    let inspected = run(&args(&["inspect", "--json", SIGNED]), None, &[]);
+    assert_eq!(inspected.status, 0, "{inspected:?}");
+    let decoded = run(&args(&["decode", "--json", SIGNED]), None, &[]);
+    assert_eq!(inspected.stdout, decoded.stdout);
+
+    let help = run(&args(&["--help"]), None, &[]);
+    assert!(help.stdout.contains("[alias: inspect]"), "{help:?}");
+}
