@@ -80,6 +80,20 @@ pub enum CliError {
     /// `verify` was run without secrets.
     #[error("verify needs at least one secret: pass --secret-env NAME or --secret-file PATH")]
     NoSecrets,
+    /// `--secret-env` was given an empty string.
+    #[error(
+        "--secret-env was given an empty name: give the name of an environment variable \
+         that holds the secrets, such as --secret-env SESSION_SECRET"
+    )]
+    SecretEnvNameEmpty,
+    /// `--secret-env` was given text with `=`, which may be `NAME=secret`, so the message
+    /// does not quote it.
+    #[error(
+        "--secret-env was given a name that contains '=', which no environment variable \
+         name can contain: give only the name, such as --secret-env SESSION_SECRET, and \
+         export the secrets in that variable"
+    )]
+    SecretEnvNameHasEquals,
     /// An environment variable named by `--secret-env` is not set.
     #[error(
         "environment variable {name} (from --secret-env) is not set: export it with one \

@@ -72,8 +72,8 @@ enum Source<'a> {
 ///
 /// # Errors
 ///
-/// A missing or non-UTF-8 variable, an empty entry in a variable, an unreadable file, a file
-/// without secrets, or an empty `--secret`.
+/// An empty variable name or one with `=`, a missing or non-UTF-8 variable, an empty entry
+/// in a variable, an unreadable file, a file without secrets, or an empty `--secret`.
 pub fn load(args: &SecretArgs, matches: &ArgMatches) -> Result<Vec<Secret>, CliError> {
     let mut sources: Vec<(usize, Source<'_>)> = Vec::new();
     let indices = |id: &str| -> Vec<usize> {
@@ -106,6 +106,13 @@ pub fn load(args: &SecretArgs, matches: &ArgMatches) -> Result<Vec<Secret>, CliE
 }
 
 fn from_env(name: &str) -> Result<Vec<Secret>, CliError> {
+    if name.is_empty() {
+        return Err(CliError::SecretEnvNameEmpty);
+    }
+    if name.contains('=') {
+        return Err(CliError::SecretEnvNameHasEquals);
+    }
+
     let text = std::env::var(name).map_err(|error| match error {
         std::env::VarError::NotPresent => CliError::SecretEnvMissing {
             name: name.to_owned(),

@@ -118,6 +118,35 @@ fn missing_secret_variable_rejected() {
 }
 
 #[test]
+fn empty_secret_variable_name_rejected() {
+    let arguments = args(&["verify", "--secret-env", "", SIGNED]);
+    let result = run(&arguments, None, &[]);
+    assert_usage_error(
+        &result,
+        &[
+            "--secret-env was given an empty name",
+            "such as --secret-env SESSION_SECRET",
+        ],
+    );
+    assert!(!result.stderr.contains("  "), "{}", result.stderr);
+}
+
+#[test]
+fn secret_variable_name_with_equals_rejected() {
+    // A user who writes NAME=secret must not see the secret echoed back.
+    let arguments = args(&["verify", "--secret-env", "WS_TEST_SECRETS=hunter2", SIGNED]);
+    let result = run(&arguments, None, &[]);
+    assert_usage_error(
+        &result,
+        &[
+            "--secret-env was given a name that contains '='",
+            "give only the name",
+        ],
+    );
+    assert!(!result.stderr.contains("hunter2"), "{}", result.stderr);
+}
+
+#[test]
 fn empty_entry_in_secret_variable_rejected() {
     let envs = vec![("WS_TEST_SECRETS".to_owned(), "s3cr3t,".to_owned())];
     let arguments = args(&["verify", "--secret-env", "WS_TEST_SECRETS", SIGNED]);
