@@ -120,8 +120,9 @@ pub struct SecretArgs {
     #[arg(long = "secret-env", value_name = "NAME")]
     pub secret_env: Vec<String>,
 
-    /// Read secrets from the file PATH, one secret per line; empty lines are skipped.
-    /// Repeatable.
+    /// Read secrets from the file PATH, one secret per line. Empty lines and lines of only
+    /// whitespace are skipped, and other lines are used as written, spaces included. CRLF
+    /// line endings and a leading UTF-8 byte order mark are accepted. Repeatable.
     #[arg(long = "secret-file", value_name = "PATH")]
     pub secret_file: Vec<PathBuf>,
 

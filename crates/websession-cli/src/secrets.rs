@@ -12,6 +12,9 @@ use clap::ArgMatches;
 use crate::cli::SecretArgs;
 use crate::error::CliError;
 
+/// The UTF-8 byte order mark, which some editors write at the start of a text file.
+const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
+
 /// One secret with a description of its origin, such as "environment variable KEYS, entry 2".
 pub struct Secret {
     bytes: Vec<u8>,
@@ -152,10 +155,13 @@ fn from_file(path: &Path) -> Result<Vec<Secret>, CliError> {
         source,
     })?;
 
+    // Some editors write a byte order mark and CRLF line endings, and neither belongs to a
+    // secret. A line of only whitespace is a blank line, not a secret.
+    let contents = contents.strip_prefix(UTF8_BOM).unwrap_or(&contents);
     let mut secrets = Vec::new();
     for (position, line) in contents.split(|&byte| byte == b'\n').enumerate() {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.is_empty() {
+        if is_blank(line) {
             continue;
         }
         secrets.push(Secret {
@@ -169,6 +175,12 @@ fn from_file(path: &Path) -> Result<Vec<Secret>, CliError> {
         });
     }
     Ok(secrets)
+}
+
+/// Returns `true` for a line that is empty or only Unicode whitespace. A line that is not
+/// UTF-8 is a secret of raw bytes.
+fn is_blank(line: &[u8]) -> bool {
+    std::str::from_utf8(line).is_ok_and(|text| text.trim().is_empty())
 }
 
 fn from_argument(position: usize, value: &SecretText) -> Result<Secret, CliError> {

@@ -626,3 +626,74 @@ fn inspect_is_alias_of_decode() {
     let help = run(&args(&["--help"]), None, &[]);
     assert!(help.stdout.contains("[alias: inspect]"), "{help:?}");
 }
+
+#[test]
+fn secret_file_skips_bom_and_blank_lines() {
+    let path = temp_path("bom");
+    std::fs::write(&path, "\u{feff}s3cr3t\r\n \t \r\n\t\n").unwrap();
+    let file = path.display().to_string();
+    let result = run(
+        &args(&["verify", "--json", "--secret-file", &file, SIGNED]),
+        None,
+        &[],
+    );
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(result.status, 0, "{result:?}");
+    assert_eq!(result.json()["secret_number"], 1, "{result:?}");
+    assert_eq!(result.json()["secrets_given"], 1, "{result:?}");
+}
+
+#[test]
+fn secret_file_only_whitespace_has_no_secrets() {
+    let path = temp_path("blank");
+    std::fs::write(&path, "  \n\t\r\n").unwrap();
+    let file = path.display().to_string();
+    let result = run(
+        &args(&["verify", "--secret-file", &file, SIGNED]),
+        None,
+        &[],
+    );
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(result.status, 2, "{result:?}");
+    assert!(result.stderr.contains("has no secrets"), "{result:?}");
+}
+
+#[test]
+fn secret_file_keeps_spaces_inside_secret() {
+    let path = temp_path("spaces");
+    std::fs::write(&path, "  two words \t\n").unwrap();
+    let file = path.display().to_string();
+    let signed = run(
+        &args(&["sign", "--as", "cookie", "--secret-file", &file, "{}"]),
+        None,
+        &[],
+    );
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(signed.status, 0, "{signed:?}");
+
+    let pair = signed.stdout.trim_end();
+    let verified = run(
+        &args(&["verify", "--secret-env", "KEYS", pair]),
+        None,
+        &env("KEYS", "  two words \t"),
+    );
+    assert_eq!(verified.status, 0, "{verified:?}");
+    let trimmed = run(
+        &args(&["verify", "--secret-env", "KEYS", pair]),
+        None,
+        &env("KEYS", "two words"),
+    );
+    assert_eq!(trimmed.status, 1, "{trimmed:?}");
+}
+
+#[test]
+fn secret_file_help_describes_lines() {
+    let result = run(&args(&["verify", "--help"]), None, &[]);
+    assert!(
+        result
+            .stdout
+            .contains("lines of only whitespace are skipped"),
+        "{result:?}"
+    );
+    assert!(result.stdout.contains("CRLF line endings"), "{result:?}");
+}
