@@ -10,7 +10,7 @@ use crate::secrets::SecretText;
 /// solid-start 0.2.
 ///
 /// Exit status: 0 on success, 1 when verify finds the cookie not valid, 2 on a usage
-/// error or bad input.
+/// error, bad input or a failed write to standard output.
 #[derive(Parser)]
 #[command(name = "websession", version, propagate_version = true)]
 pub struct Cli {
@@ -41,7 +41,8 @@ pub enum Command {
     /// Check a cookie's signature and print one line saying whether it is valid.
     ///
     /// Exit status 0 when one of the secrets verifies the cookie, 1 when none does (or the
-    /// cookie is unsigned or empty), 2 on a usage error or bad input.
+    /// cookie is unsigned or empty), 2 on a usage error, bad input or a failed write to
+    /// standard output.
     #[command(after_help = SECRETS_HELP)]
     Verify(VerifyArgs),
     /// Build a Set-Cookie value from JSON data, for use with curl and in tests.

@@ -1,12 +1,13 @@
 //! Errors of the tool. Each one ends the run with exit status 2 and a one-line message that
-//! names the input and the fix. No message contains a secret.
+//! names the input or the failure, and the fix. No message contains a secret.
 
 use std::io;
 use std::path::PathBuf;
 
 use websession::{ConfigError, SerializeError};
 
-/// An error that stops a command: bad input, a missing file or variable, invalid options.
+/// An error that stops a command: bad input, a missing file or variable, invalid options, a
+/// failed write to standard output.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     /// Nothing to read: no argument, and standard input is a terminal.
@@ -33,6 +34,13 @@ pub enum CliError {
     /// Standard input could not be read.
     #[error("cannot read standard input: {source}")]
     ReadStdin {
+        /// The I/O error.
+        #[source]
+        source: io::Error,
+    },
+    /// Writing to standard output failed for a reason other than a closed pipe.
+    #[error("cannot write to standard output: {source}")]
+    WriteStdout {
         /// The I/O error.
         #[source]
         source: io::Error,

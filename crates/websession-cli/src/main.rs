@@ -1,8 +1,9 @@
 //! `websession`: inspect, verify and sign session cookies of websession, Remix 2,
 //! React Router 7 and solid-start 0.2 from the command line.
 //!
-//! Exit status: 0 on success, 1 when `verify` finds the cookie not valid, 2 on a usage error
-//! or bad input, with a one-line message on standard error.
+//! Exit status: 0 on success, 1 when `verify` finds the cookie not valid, 2 on a usage error,
+//! bad input or a failed write to standard output, with a one-line message on standard
+//! error.
 #![forbid(unsafe_code)]
 
 mod cli;
@@ -26,11 +27,15 @@ use crate::secrets::Secret;
 
 /// Exit status of `verify` when the cookie is not valid.
 const EXIT_NOT_VALID: u8 = 1;
-/// Exit status of a usage error or bad input, the same as clap's for a bad argument.
+/// Exit status of a usage error, bad input or a failed write, the same as clap's for a bad
+/// argument.
 const EXIT_USAGE: u8 = 2;
 
 fn main() -> ExitCode {
-    let matches = Cli::command().get_matches();
+    let matches = match Cli::command().try_get_matches() {
+        Ok(matches) => matches,
+        Err(error) => return print_clap_output(&error),
+    };
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     output::set_color(cli.color);
 
@@ -48,12 +53,26 @@ fn main() -> ExitCode {
     }
 }
 
+/// Prints clap's help, version or usage error, and returns its exit status, or
+/// [`EXIT_USAGE`] when help or version cannot be written to standard output.
+fn print_clap_output(error: &clap::Error) -> ExitCode {
+    let printed = error.print();
+    if !error.use_stderr() {
+        if let Err(write_error) = output::check_stdout_write(printed) {
+            output::error(&write_error.to_string());
+            return ExitCode::from(EXIT_USAGE);
+        }
+    }
+    // clap's exit codes are 0 and 2, which fit in a u8.
+    ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(EXIT_USAGE))
+}
+
 fn run(command: &Command, matches: &ArgMatches) -> Result<ExitCode, CliError> {
     match command {
         Command::Decode(args) => {
             let secrets = secrets::load(&args.secrets, matches)?;
             let report = load_report(&args.input, &secrets)?;
-            output::print(&inspect::decode_text(&report, args.json));
+            output::print(&inspect::decode_text(&report, args.json))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify(args) => {
@@ -62,7 +81,7 @@ fn run(command: &Command, matches: &ArgMatches) -> Result<ExitCode, CliError> {
                 return Err(CliError::NoSecrets);
             }
             let report = load_report(&args.input, &secrets)?;
-            output::print(&inspect::verify_text(&report, args.json));
+            output::print(&inspect::verify_text(&report, args.json))?;
             Ok(if report.is_verified() {
                 ExitCode::SUCCESS
             } else {
@@ -72,7 +91,7 @@ fn run(command: &Command, matches: &ArgMatches) -> Result<ExitCode, CliError> {
         Command::Sign(args) => {
             let secrets = secrets::load(&args.secrets, matches)?;
             let data = input::read_argument(args.data.as_deref(), "JSON data")?;
-            output::print(&sign::run(args, &data, &secrets)?);
+            output::print(&sign::run(args, &data, &secrets)?)?;
             Ok(ExitCode::SUCCESS)
         }
     }

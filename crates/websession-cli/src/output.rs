@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anstyle::{AnsiColor, Style};
 
 use crate::cli::ColorWhen;
+use crate::error::CliError;
 
 /// Style of field labels in human output.
 pub const LABEL: Style = Style::new().bold();
@@ -70,13 +71,29 @@ pub fn printable(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Writes `text` to standard output. A closed pipe (as with `| head`) is not an error.
-pub fn print(text: &str) {
+/// Writes `text` to standard output.
+///
+/// # Errors
+///
+/// [`CliError::WriteStdout`] when the write fails, such as on a full disk. A closed pipe
+/// (as with `| head`) is not an error, because the reader closed it on purpose.
+pub fn print(text: &str) -> Result<(), CliError> {
     let mut stdout = io::stdout().lock();
     let written = stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush());
-    ignore_write_error(written);
+    check_stdout_write(written)
+}
+
+/// Returns a failed write to standard output as [`CliError::WriteStdout`], except a closed
+/// pipe.
+pub fn check_stdout_write(result: io::Result<()>) -> Result<(), CliError> {
+    match result {
+        Err(error) if error.kind() != io::ErrorKind::BrokenPipe => {
+            Err(CliError::WriteStdout { source: error })
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Writes a one-line warning to standard error.
@@ -92,13 +109,9 @@ pub fn error(message: &str) {
 fn write_stderr(prefix: &str, style: Style, message: &str) {
     let prefix = paint_if(STDERR_COLOR.load(Ordering::Relaxed), style, prefix);
     let line = format!("{prefix} {}\n", printable(message));
-    ignore_write_error(io::stderr().lock().write_all(line.as_bytes()));
-}
-
-/// Drops a write error. When standard output or error is closed, no one can read a report
-/// of the failure, and the exit status still carries the result.
-fn ignore_write_error(result: io::Result<()>) {
-    let _ = result;
+    // A failed write to standard error has nowhere to be reported, and the exit status
+    // still carries the result.
+    let _ = io::stderr().lock().write_all(line.as_bytes());
 }
 
 #[cfg(test)]
