@@ -51,6 +51,18 @@ pub enum CliError {
         /// Name of the expected input, such as "cookie".
         input_name: &'static str,
     },
+    /// The cookie input has a line break or another control character inside it.
+    #[error(
+        "the cookie input has {} at character {position}: pass one header line, without \
+         control characters such as line breaks",
+        describe_control(*character)
+    )]
+    ControlCharacter {
+        /// The first control character, other than a tab.
+        character: char,
+        /// Position of the character in the input, in characters from 1.
+        position: usize,
+    },
     /// The input has neither a `name=value` pair nor the shape of a cookie value.
     #[error(
         "input {input:?} is not a cookie: give a Cookie header, a Set-Cookie header, a \
@@ -222,6 +234,17 @@ pub enum CliError {
     Serialize(SerializeError),
 }
 
+/// Returns the name and code point of a control character, such as "a line feed (U+000A)".
+fn describe_control(character: char) -> String {
+    let code = u32::from(character);
+    match character {
+        '\n' => format!("a line feed (U+{code:04X})"),
+        '\r' => format!("a carriage return (U+{code:04X})"),
+        '\0' => format!("a NUL character (U+{code:04X})"),
+        _ => format!("the control character U+{code:04X}"),
+    }
+}
+
 /// Maximum number of characters of user input that an error message quotes.
 const QUOTED_MAX_CHARS: usize = 60;
 
@@ -258,6 +281,10 @@ mod tests {
                 value: "soon".into(),
             },
             CliError::NotLatin1 { character: '日' },
+            CliError::ControlCharacter {
+                character: '\n',
+                position: 12,
+            },
         ];
         for error in errors {
             let message = error.to_string();

@@ -73,15 +73,47 @@ pub struct FoundCookie {
 /// [`CliError::EmptyArgument`] or [`CliError::EmptyStdin`] when the text is empty or only
 /// whitespace, and the read errors of standard input.
 pub fn read_argument(argument: Option<&str>, input_name: &'static str) -> Result<String, CliError> {
+    Ok(read_untrimmed(argument, input_name)?.trim().to_owned())
+}
+
+/// Returns the cookie argument as [`read_argument`] does, after checking that it is one
+/// line.
+///
+/// An HTTP field value cannot contain control characters other than a tab (RFC 9110,
+/// section 5.5), so text with a line break or NUL inside is more than one header, or not a
+/// header at all.
+///
+/// # Errors
+///
+/// The errors of [`read_argument`], and [`CliError::ControlCharacter`] for a control
+/// character other than a tab between the first and the last character that is not
+/// whitespace.
+pub fn read_cookie_argument(argument: Option<&str>) -> Result<String, CliError> {
+    let text = read_untrimmed(argument, "cookie")?;
+    let leading_len = text.len() - text.trim_start().len();
+    let trimmed = text.trim();
+    let control = trimmed
+        .char_indices()
+        .find(|&(_, character)| character.is_control() && character != '\t');
+    if let Some((offset, character)) = control {
+        return Err(CliError::ControlCharacter {
+            character,
+            position: text[..leading_len + offset].chars().count() + 1,
+        });
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Returns the text of an argument or of standard input, unchanged.
+fn read_untrimmed(argument: Option<&str>, input_name: &'static str) -> Result<String, CliError> {
     let (text, empty_error) = match argument {
         Some(text) if text != "-" => (text.to_owned(), CliError::EmptyArgument { input_name }),
         _ => (read_stdin(input_name)?, CliError::EmptyStdin { input_name }),
     };
-    let text = text.trim();
-    if text.is_empty() {
+    if text.trim().is_empty() {
         return Err(empty_error);
     }
-    Ok(text.to_owned())
+    Ok(text)
 }
 
 fn read_stdin(input_name: &'static str) -> Result<String, CliError> {

@@ -98,7 +98,7 @@ fn run(command: &Command, matches: &ArgMatches) -> Result<ExitCode, CliError> {
 }
 
 fn load_report(input_args: &InputArgs, secrets: &[Secret]) -> Result<Report, CliError> {
-    let text = input::read_argument(input_args.cookie.as_deref(), "cookie")?;
+    let text = input::read_cookie_argument(input_args.cookie.as_deref())?;
     let found = input::find_cookie(&text, input_args)?;
     Report::new(found, secrets, input_args.encoding.into())
 }

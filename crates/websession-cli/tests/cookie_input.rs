@@ -1,0 +1,107 @@
+//! How decode and verify read the cookie input: one header line, the choice between a
+//! Cookie header, a Set-Cookie header and a bare value, and headers with many cookies.
+
+mod support;
+
+use support::{args, run, Run};
+
+/// A cookie signed with the secret "s3cr3t", as Remix 2 writes it.
+const SIGNED: &str =
+    "__session=eyJ1c2VyIjoiYWxpY2UifQ%3D%3D.ErTWUeBXXcNTMWFqdf1XfJBByaJ9LzfS%2Bf0tjIJPiXU";
+
+fn secret_env() -> Vec<(String, String)> {
+    vec![("WS_TEST_SECRETS".to_owned(), "s3cr3t".to_owned())]
+}
+
+/// Runs `verify` with the secret of [`SIGNED`], the extra arguments and the cookie on
+/// standard input.
+fn verify_stdin(extra: &[&str], stdin: &str) -> Run {
+    let mut arguments = args(&["verify", "--secret-env", "WS_TEST_SECRETS"]);
+    arguments.extend(args(extra));
+    run(&arguments, Some(stdin), &secret_env())
+}
+
+/// Checks exit status 2 and one error line containing every part of `expected`.
+fn assert_usage_error(result: &Run, expected: &[&str]) {
+    assert_eq!(result.status, 2, "{result:?}");
+    assert_eq!(result.stdout, "", "{result:?}");
+    let lines: Vec<&str> = result.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{result:?}");
+    assert!(lines[0].starts_with("error: "), "{result:?}");
+    for part in expected {
+        assert!(lines[0].contains(part), "missing {part:?} in {result:?}");
+    }
+}
+
+#[test]
+fn trailing_line_break_accepted() {
+    for stdin in [
+        format!("{SIGNED}\n"),
+        format!("{SIGNED}\r\n"),
+        format!("Cookie: {SIGNED}\r\n"),
+        format!("\n  {SIGNED} \n\n"),
+    ] {
+        let result = verify_stdin(&[], &stdin);
+        assert_eq!(result.status, 0, "{stdin:?}: {result:?}");
+    }
+}
+
+#[test]
+fn second_header_line_rejected() {
+    let stdin = format!("Cookie: {SIGNED}\nX-Other: 1\n");
+    let position = format!("at character {}", "Cookie: ".len() + SIGNED.len() + 1);
+    let result = verify_stdin(&[], &stdin);
+    assert_usage_error(
+        &result,
+        &[
+            "the cookie input has a line feed (U+000A)",
+            &position,
+            "pass one header line",
+        ],
+    );
+}
+
+#[test]
+fn two_set_cookie_lines_rejected() {
+    let stdin = format!("Set-Cookie: {SIGNED}; Path=/\r\nSet-Cookie: theme=dark; Path=/\r\n");
+    let position = format!(
+        "at character {}",
+        "Set-Cookie: ".len() + SIGNED.len() + "; Path=/".len() + 1
+    );
+    let result = verify_stdin(&[], &stdin);
+    assert_usage_error(
+        &result,
+        &[
+            "a carriage return (U+000D)",
+            &position,
+            "pass one header line",
+        ],
+    );
+}
+
+#[test]
+fn nul_after_value_rejected() {
+    let stdin = format!("{SIGNED}\0junk");
+    let position = format!("at character {}", SIGNED.len() + 1);
+    let result = verify_stdin(&[], &stdin);
+    assert_usage_error(&result, &["a NUL character (U+0000)", &position]);
+
+    let value = SIGNED.trim_start_matches("__session=");
+    let result = verify_stdin(&["--input-type", "value"], &format!("{value}\0junk"));
+    assert_usage_error(&result, &["a NUL character (U+0000)"]);
+}
+
+#[test]
+fn control_character_in_argument_rejected() {
+    // The position counts the leading whitespace that is otherwise ignored.
+    let cookie = format!("  theme=dark;\u{1b}[2J {SIGNED}");
+    let arguments = args(&["verify", "--secret-env", "WS_TEST_SECRETS", &cookie]);
+    let result = run(&arguments, None, &secret_env());
+    assert_usage_error(&result, &["the control character U+001B at character 14"]);
+}
+
+#[test]
+fn tab_between_cookies_accepted() {
+    let result = verify_stdin(&["--name", "__session"], &format!("theme=dark;\t{SIGNED}"));
+    assert_eq!(result.status, 0, "{result:?}");
+}
