@@ -79,12 +79,15 @@ pub enum CliError {
         names: String,
     },
     /// The cookie named by `--name` is not in the input.
-    #[error("cookie {name:?} is not in the input, which has {present}: check --name")]
+    #[error("cookie {name:?} is not in {location}: {fix}")]
     CookieNotFound {
         /// The requested name.
         name: String,
-        /// The names present, comma-separated, or "no cookies".
-        present: String,
+        /// Where the cookie was looked for and which names are there, such as "the Cookie
+        /// header, which has a, b".
+        location: String,
+        /// What to do next: check `--name`, or read the input as another type.
+        fix: &'static str,
     },
     /// The cookie value has a `%` that is not a valid escape.
     #[error(

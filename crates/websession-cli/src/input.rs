@@ -143,7 +143,7 @@ pub fn find_cookie(text: &str, args: &InputArgs) -> Result<FoundCookie, CliError
         None => (text, args.input_type),
     };
     let input_type = match input_type {
-        InputType::Auto => guess_type(text, name.is_some()),
+        InputType::Auto => guess_type(text, name),
         chosen => chosen,
     };
     match input_type {
@@ -169,21 +169,38 @@ fn strip_header_name(text: &str) -> Option<(&str, InputType)> {
     Some((rest.trim(), input_type))
 }
 
-fn guess_type(text: &str, name_given: bool) -> InputType {
-    if !name_given && looks_like_value(text) {
+/// Chooses the kind of `text` for `--input-type auto`, as the help of `--input-type`
+/// describes.
+fn guess_type(text: &str, name: Option<&str>) -> InputType {
+    if name.is_none() && looks_like_value(text) {
         return InputType::Value;
     }
     let mut parts = text.split(';');
     let first_is_pair = parts.next().is_some_and(|first| first.contains('='));
-    let has_attribute = parts.any(|part| {
-        let key = part.split('=').next().unwrap_or_default().trim();
-        SET_COOKIE_ATTRIBUTES.contains(&key.to_ascii_lowercase().as_str())
-    });
+    let mut has_attribute = false;
+    for part in parts {
+        let (key, is_pair) = match part.split_once('=') {
+            Some((key, _)) => (trim(key), true),
+            None => (trim(part), false),
+        };
+        // A Set-Cookie header sets only its first pair, so a later pair with the requested
+        // name makes the text a Cookie header, even when other pairs have attribute names.
+        if is_pair && Some(key) == name {
+            return InputType::Cookie;
+        }
+        has_attribute |= is_set_cookie_attribute(key);
+    }
     if first_is_pair && has_attribute {
         InputType::SetCookie
     } else {
         InputType::Cookie
     }
+}
+
+fn is_set_cookie_attribute(key: &str) -> bool {
+    SET_COOKIE_ATTRIBUTES
+        .iter()
+        .any(|attribute| attribute.eq_ignore_ascii_case(key))
 }
 
 /// Returns `true` for text shaped like a cookie value written by the session libraries.
@@ -221,7 +238,8 @@ fn parse_cookie_header(text: &str, name: Option<&str>) -> Result<FoundCookie, Cl
         return Err(match name {
             Some(name) => CliError::CookieNotFound {
                 name: name.to_owned(),
-                present: "no cookies".to_owned(),
+                location: "the input, which has no name=value pair".to_owned(),
+                fix: cookie_header_fix(text),
             },
             None => CliError::NotACookie {
                 input: shorten(text),
@@ -229,25 +247,26 @@ fn parse_cookie_header(text: &str, name: Option<&str>) -> Result<FoundCookie, Cl
         });
     }
 
-    let mut names: Vec<&str> = Vec::new();
-    for (key, _) in &pairs {
-        if !names.contains(key) {
-            names.push(key);
-        }
-    }
     let chosen = match name {
         Some(name) => name,
-        None if names.len() == 1 => names[0],
         None => {
-            return Err(CliError::SeveralCookies {
-                names: names.join(", "),
-            })
+            let names = distinct_names(&pairs);
+            if names.len() > 1 {
+                return Err(CliError::SeveralCookies {
+                    names: names.join(", "),
+                });
+            }
+            names[0]
         }
     };
     let Some((key, value)) = pairs.iter().find(|(key, _)| *key == chosen) else {
         return Err(CliError::CookieNotFound {
             name: chosen.to_owned(),
-            present: names.join(", "),
+            location: format!(
+                "the Cookie header, which has {}",
+                distinct_names(&pairs).join(", ")
+            ),
+            fix: cookie_header_fix(text),
         });
     };
     Ok(FoundCookie {
@@ -256,6 +275,36 @@ fn parse_cookie_header(text: &str, name: Option<&str>) -> Result<FoundCookie, Cl
         raw_value: (*value).to_owned(),
         attributes: Vec::new(),
     })
+}
+
+/// Returns the names of `pairs` without repeats, in order of first appearance.
+fn distinct_names<'a>(pairs: &[(&'a str, &str)]) -> Vec<&'a str> {
+    let mut names: Vec<&str> = Vec::new();
+    for (key, _) in pairs {
+        if !names.contains(key) {
+            names.push(key);
+        }
+    }
+    names
+}
+
+/// The fix that a not-found message suggests when no other `--input-type` would help.
+const FIX_CHECK_NAME: &str = "check --name";
+/// The fix for text shaped like a bare value, which auto mode reads as one only without
+/// `--name`.
+const FIX_TRY_VALUE: &str =
+    "pass --input-type value if the input is the cookie value alone, or check --name";
+/// The fix for a Set-Cookie header that has the requested name in a later pair.
+const FIX_TRY_COOKIE: &str =
+    "pass --input-type cookie if the input is a Cookie header, or check --name";
+
+/// Returns the fix for a cookie not found in `text` read as a Cookie header.
+fn cookie_header_fix(text: &str) -> &'static str {
+    if looks_like_value(text) {
+        FIX_TRY_VALUE
+    } else {
+        FIX_CHECK_NAME
+    }
 }
 
 fn parse_set_cookie(text: &str, name: Option<&str>) -> Result<FoundCookie, CliError> {
@@ -268,9 +317,23 @@ fn parse_set_cookie(text: &str, name: Option<&str>) -> Result<FoundCookie, CliEr
     };
     let key = trim(key);
     if let Some(name) = name.filter(|name| *name != key) {
+        let named_later = parts.any(|part| {
+            part.split_once('=')
+                .is_some_and(|(later_key, _)| trim(later_key) == name)
+        });
+        let location = if key.is_empty() {
+            "the Set-Cookie header, which sets a cookie without a name".to_owned()
+        } else {
+            format!("the Set-Cookie header, which sets {}", shorten(key))
+        };
         return Err(CliError::CookieNotFound {
             name: name.to_owned(),
-            present: key.to_owned(),
+            location,
+            fix: if named_later {
+                FIX_TRY_COOKIE
+            } else {
+                FIX_CHECK_NAME
+            },
         });
     }
 
@@ -386,7 +449,7 @@ mod tests {
         let error = find_cookie("a=1; b=2", &args(Some("c"), InputType::Auto)).unwrap_err();
         assert_eq!(
             error.to_string(),
-            "cookie \"c\" is not in the input, which has a, b: check --name"
+            "cookie \"c\" is not in the Cookie header, which has a, b: check --name"
         );
     }
 

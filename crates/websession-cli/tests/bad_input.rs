@@ -205,7 +205,10 @@ fn several_cookies_without_name_rejected() {
     let result = run(&args(&["decode", "--name", "session", &header]), None, &[]);
     assert_usage_error(
         &result,
-        &["cookie \"session\" is not in the input", "theme, __session"],
+        &[
+            "cookie \"session\" is not in the Cookie header",
+            "theme, __session",
+        ],
     );
 }
 

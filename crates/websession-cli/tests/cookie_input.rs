@@ -105,3 +105,111 @@ fn tab_between_cookies_accepted() {
     let result = verify_stdin(&["--name", "__session"], &format!("theme=dark;\t{SIGNED}"));
     assert_eq!(result.status, 0, "{result:?}");
 }
+
+#[test]
+fn named_cookie_before_attribute_names_found() {
+    for header in [
+        format!("theme=dark; {SIGNED}; secure=1"),
+        format!("theme=dark; path=/app; {SIGNED}"),
+        format!("Max-Age=5; {SIGNED}; HttpOnly"),
+    ] {
+        let arguments = args(&[
+            "decode",
+            "--json",
+            "--secret-env",
+            "WS_TEST_SECRETS",
+            "--name",
+            "__session",
+            &header,
+        ]);
+        let result = run(&arguments, None, &secret_env());
+        assert_eq!(result.status, 0, "{header}: {result:?}");
+        assert_eq!(result.json()["source"], "cookie-header", "{header}");
+        assert_eq!(result.json()["verified"], true, "{header}");
+    }
+}
+
+#[test]
+fn named_first_pair_stays_set_cookie() {
+    let set_cookie = format!("{SIGNED}; Path=/; HttpOnly");
+    let arguments = args(&["decode", "--json", "--name", "__session", &set_cookie]);
+    let result = run(&arguments, None, &[]);
+    assert_eq!(result.status, 0, "{result:?}");
+    assert_eq!(result.json()["source"], "set-cookie");
+}
+
+#[test]
+fn set_cookie_not_found_suggests_cookie_type() {
+    let header = format!("Set-Cookie: theme=dark; {SIGNED}; Path=/");
+    let result = verify_stdin(&["--name", "__session"], &header);
+    assert_usage_error(
+        &result,
+        &[
+            "cookie \"__session\" is not in the Set-Cookie header, which sets theme",
+            "pass --input-type cookie if the input is a Cookie header",
+        ],
+    );
+
+    let result = verify_stdin(&["--name", "__session", "--input-type", "cookie"], &header);
+    assert_eq!(result.status, 0, "{result:?}");
+}
+
+#[test]
+fn set_cookie_without_name_says_check_name() {
+    let result = verify_stdin(&["--name", "sid"], &format!("{SIGNED}; Path=/"));
+    assert_usage_error(
+        &result,
+        &["cookie \"sid\" is not in the Set-Cookie header, which sets __session: check --name"],
+    );
+    assert!(!result.stderr.contains("--input-type"), "{result:?}");
+}
+
+#[test]
+fn named_bare_value_suggests_value_type() {
+    let encoded = SIGNED.trim_start_matches("__session=");
+    let unencoded = "eyJ1c2VyIjoiYWxpY2UifQ==.ErTWUeBXXcNTMWFqdf1XfJBByaJ9LzfS+f0tjIJPiXU";
+    for value in [encoded, unencoded] {
+        let result = verify_stdin(&["--name", "__session"], value);
+        assert_usage_error(
+            &result,
+            &[
+                "cookie \"__session\" is not in the",
+                "pass --input-type value if the input is the cookie value alone",
+            ],
+        );
+        assert!(!result.stderr.contains("no cookies"), "{result:?}");
+
+        let arguments = ["--name", "__session", "--input-type", "value"];
+        let result = verify_stdin(&arguments, value);
+        assert_eq!(result.status, 0, "{result:?}");
+    }
+}
+
+#[test]
+fn cookie_header_not_found_lists_names() {
+    let result = verify_stdin(&["--name", "sid"], &format!("theme=dark; {SIGNED}"));
+    assert_usage_error(
+        &result,
+        &["cookie \"sid\" is not in the Cookie header, which has theme, __session: check --name"],
+    );
+}
+
+#[test]
+fn input_type_help_matches_detection() {
+    let result = run(&args(&["decode", "--help"]), None, &[]);
+    let help = result
+        .stdout
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for phrase in [
+        "auto follows a leading Cookie: or Set-Cookie: header name",
+        "a bare value when --name is not given",
+        "--name does not name a later pair",
+    ] {
+        assert!(
+            help.contains(phrase),
+            "decode --help lacks {phrase:?}: {help}"
+        );
+    }
+}

@@ -24,7 +24,7 @@ fn server_view(run: &support::Run, has_secrets: bool) -> Option<Option<Value>> {
             return None;
         }
         assert!(
-            run.stderr.contains("is not in the input"),
+            run.stderr.contains("is not in the"),
             "unexpected error: {run:?}"
         );
         return Some(None);
