@@ -73,9 +73,11 @@ pub enum CliError {
         input: String,
     },
     /// A `Cookie` header carries several cookies and `--name` does not choose one.
-    #[error("the Cookie header carries several cookies ({names}): choose one with --name NAME")]
+    #[error("the Cookie header carries {count} cookies ({names}): choose one with --name NAME")]
     SeveralCookies {
-        /// The cookie names, comma-separated.
+        /// How many distinct cookie names the header has.
+        count: usize,
+        /// The first names, comma-separated, and how many more there are.
         names: String,
     },
     /// The cookie named by `--name` is not in the input.
@@ -278,6 +280,7 @@ mod tests {
                 input: "hello world".into(),
             },
             CliError::SeveralCookies {
+                count: 2,
                 names: "a, b".into(),
             },
             CliError::InvalidExpires {

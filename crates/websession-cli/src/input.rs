@@ -1,6 +1,7 @@
 //! Reading the cookie argument and finding the cookie in it: a `Cookie` header, a
 //! `Set-Cookie` header, a `name=value` pair or a bare value.
 
+use std::collections::HashSet;
 use std::io::{IsTerminal, Read};
 
 use crate::cli::{InputArgs, InputType};
@@ -253,7 +254,8 @@ fn parse_cookie_header(text: &str, name: Option<&str>) -> Result<FoundCookie, Cl
             let names = distinct_names(&pairs);
             if names.len() > 1 {
                 return Err(CliError::SeveralCookies {
-                    names: names.join(", "),
+                    count: names.len(),
+                    names: list_names(&names),
                 });
             }
             names[0]
@@ -264,7 +266,7 @@ fn parse_cookie_header(text: &str, name: Option<&str>) -> Result<FoundCookie, Cl
             name: chosen.to_owned(),
             location: format!(
                 "the Cookie header, which has {}",
-                distinct_names(&pairs).join(", ")
+                list_names(&distinct_names(&pairs))
             ),
             fix: cookie_header_fix(text),
         });
@@ -279,13 +281,30 @@ fn parse_cookie_header(text: &str, name: Option<&str>) -> Result<FoundCookie, Cl
 
 /// Returns the names of `pairs` without repeats, in order of first appearance.
 fn distinct_names<'a>(pairs: &[(&'a str, &str)]) -> Vec<&'a str> {
-    let mut names: Vec<&str> = Vec::new();
-    for (key, _) in pairs {
-        if !names.contains(key) {
-            names.push(key);
-        }
+    let mut seen = HashSet::new();
+    pairs
+        .iter()
+        .map(|(key, _)| *key)
+        .filter(|key| seen.insert(*key))
+        .collect()
+}
+
+/// Maximum number of cookie names that an error message lists.
+const LISTED_NAMES_MAX: usize = 10;
+
+/// Returns up to [`LISTED_NAMES_MAX`] names, each shortened, comma-separated, followed by
+/// "and N more" when there are more.
+fn list_names(names: &[&str]) -> String {
+    let listed: Vec<String> = names
+        .iter()
+        .take(LISTED_NAMES_MAX)
+        .map(|name| shorten(name))
+        .collect();
+    let mut text = listed.join(", ");
+    if names.len() > LISTED_NAMES_MAX {
+        text.push_str(&format!(" and {} more", names.len() - LISTED_NAMES_MAX));
     }
-    names
+    text
 }
 
 /// The fix that a not-found message suggests when no other `--input-type` would help.
@@ -438,7 +457,7 @@ mod tests {
         let error = auto("a=1; b=2; a=3").unwrap_err();
         assert_eq!(
             error.to_string(),
-            "the Cookie header carries several cookies (a, b): choose one with --name NAME"
+            "the Cookie header carries 2 cookies (a, b): choose one with --name NAME"
         );
         let found = find_cookie("a=1; b=2; a=3", &args(Some("a"), InputType::Auto)).unwrap();
         assert_eq!(found.raw_value, "1", "first occurrence wins");

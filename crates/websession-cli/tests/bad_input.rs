@@ -199,7 +199,7 @@ fn several_cookies_without_name_rejected() {
     let result = run(&args(&["decode", &header]), None, &[]);
     assert_usage_error(
         &result,
-        &["several cookies (theme, __session)", "--name NAME"],
+        &["carries 2 cookies (theme, __session)", "--name NAME"],
     );
 
     let result = run(&args(&["decode", "--name", "session", &header]), None, &[]);

@@ -213,3 +213,63 @@ fn input_type_help_matches_detection() {
         );
     }
 }
+
+/// Returns a Cookie header with the pair `a=b` and then `c1=v` to `c<count>=v`.
+fn many_cookies(count: usize) -> String {
+    let mut header = "a=b".to_owned();
+    for number in 1..=count {
+        header.push_str(&format!("; c{number}=v"));
+    }
+    header
+}
+
+#[test]
+fn many_cookies_read_in_linear_time() {
+    // Comparing each name with every earlier one made 100,000 cookies take tens of seconds
+    // in a debug build. Linear work takes well under a second, and the bound leaves room for
+    // a slow machine.
+    let header = many_cookies(100_000);
+    let started = std::time::Instant::now();
+    let result = run(
+        &args(&["decode", "--json", "--name", "c5"]),
+        Some(&header),
+        &[],
+    );
+    let elapsed = started.elapsed();
+    assert_eq!(result.status, 0, "{}", result.stderr);
+    assert_eq!(result.json()["value"], "v");
+    assert!(elapsed.as_secs() < 5, "took {elapsed:?}");
+
+    let started = std::time::Instant::now();
+    let result = run(&args(&["decode", "--name", "x"]), Some(&header), &[]);
+    let elapsed = started.elapsed();
+    assert_eq!(result.status, 2, "{}", result.stderr);
+    assert!(elapsed.as_secs() < 5, "took {elapsed:?}");
+}
+
+#[test]
+fn many_cookies_error_lists_ten_names() {
+    let header = many_cookies(60_000);
+    let listed = "a, c1, c2, c3, c4, c5, c6, c7, c8, c9 and 59991 more";
+
+    let result = run(&args(&["decode"]), Some(&header), &[]);
+    assert_usage_error(
+        &result,
+        &[&format!(
+            "the Cookie header carries 60001 cookies ({listed})"
+        )],
+    );
+    assert!(result.stderr.len() < 200, "{} bytes", result.stderr.len());
+
+    let result = run(&args(&["decode", "--name", "x"]), Some(&header), &[]);
+    assert_usage_error(&result, &[&format!("which has {listed}: check --name")]);
+    assert!(result.stderr.len() < 200, "{} bytes", result.stderr.len());
+}
+
+#[test]
+fn long_cookie_name_shortened_in_list() {
+    let long_name = "n".repeat(1000);
+    let header = format!("{long_name}=1; b=2");
+    let result = run(&args(&["decode"]), Some(&header), &[]);
+    assert_usage_error(&result, &[&format!("({}..., b)", "n".repeat(60))]);
+}
