@@ -70,6 +70,13 @@ pub fn decode_text(report: &Report, as_json: bool) -> String {
             "session id: the session data lives in a server-side store, not in the cookie",
         );
     }
+    if let Some(reason) = report.empty_session_reason() {
+        push_line(
+            &mut out,
+            "kind",
+            &paint(CAUTION, &format!("not session data: {reason}")),
+        );
+    }
 
     let flash = report.flash_names();
     if !flash.is_empty() {

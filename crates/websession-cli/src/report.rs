@@ -130,6 +130,25 @@ impl Report {
         matches!(&self.data, Some(Value::String(id)) if is_valid_session_id(id))
     }
 
+    /// Returns why websession's session storages read the data as a new, empty session, or
+    /// `None` when the data is a JSON object or a session id, or was not decoded.
+    pub fn empty_session_reason(&self) -> Option<String> {
+        let kind = match self.data.as_ref()? {
+            Value::Object(_) => return None,
+            Value::String(id) if is_valid_session_id(id) => return None,
+            Value::String(_) => "a string that is not a valid session id",
+            Value::Array(_) => "an array",
+            Value::Number(_) => "a number",
+            Value::Bool(_) => "a boolean",
+            Value::Null => "null",
+        };
+        Some(format!(
+            "the data is {kind}. The cookie storage of websession reads only a JSON object, and \
+             its server-side storage only a valid session id, so both read this cookie as a \
+             new, empty session"
+        ))
+    }
+
     /// Returns the names of the flash entries in the data (keys `__flash_<name>__`).
     pub fn flash_names(&self) -> Vec<&str> {
         let Some(Value::Object(map)) = &self.data else {
@@ -159,6 +178,7 @@ impl Report {
             "data": self.data,
             "data_too_deep": self.too_deep_levels.is_some(),
             "session_id": self.is_session_id(),
+            "empty_session_reason": self.empty_session_reason(),
             "flash": self.flash_names(),
         });
         if self.found.source == Source::SetCookie {

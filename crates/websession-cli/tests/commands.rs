@@ -50,6 +50,7 @@ fn decode_set_cookie_lists_attributes() {
             "data": {"user": "alice"},
             "data_too_deep": false,
             "session_id": false,
+            "empty_session_reason": null,
             "flash": [],
             "attributes": [
                 {"name": "Max-Age", "value": "3600"},
@@ -193,16 +194,20 @@ fn session_id_cookie_labelled() {
 
     let json = run(&args(&["decode", "--json", pair]), None, &[]);
     assert_eq!(json.json()["session_id"], true, "{json:?}");
+    assert_eq!(json.json()["empty_session_reason"], json!(null), "{json:?}");
     assert_eq!(json.json()["data"], "4obCRArV_xH2kq9Lz1mW7g", "{json:?}");
 
-    // A string that no session store would use as an id is shown as plain data.
+    // A string that no session store would use as an id is not labelled as one.
     let text = run(
         &args(&["sign", "--as", "cookie", "\"two words\""]),
         None,
         &[],
     );
     let decoded = run(&args(&["decode", text.stdout.trim_end()]), None, &[]);
-    assert!(!decoded.stdout.contains("session id"), "{decoded:?}");
+    assert!(
+        !decoded.stdout.contains("kind        session id"),
+        "{decoded:?}"
+    );
 }
 
 /// Returns a `Cookie` pair named `s` whose payload is base64 of `json`, unsigned.
@@ -696,4 +701,50 @@ fn secret_file_help_describes_lines() {
         "{result:?}"
     );
     assert!(result.stdout.contains("CRLF line endings"), "{result:?}");
+}
+
+#[test]
+fn non_object_data_read_as_empty_session() {
+    let cases = [
+        ("42", "a number"),
+        ("[]", "an array"),
+        ("null", "null"),
+        ("true", "a boolean"),
+        (
+            "\"../../etc/passwd\"",
+            "a string that is not a valid session id",
+        ),
+    ];
+    for (data, kind) in cases {
+        let pair = sign_pair(data);
+        let reason = format!(
+            "the data is {kind}. The cookie storage of websession reads only a JSON object, \
+             and its server-side storage only a valid session id, so both read this cookie as \
+             a new, empty session"
+        );
+
+        let decoded = decode_signed(&pair);
+        let expected =
+            format!("data        verified\n{data}\nkind        not session data: {reason}\n");
+        assert!(decoded.stdout.ends_with(&expected), "{data}: {decoded:?}");
+
+        let json = run(
+            &args(&["decode", "--json", "--secret-env", "KEYS", &pair]),
+            None,
+            &env("KEYS", "s3cr3t"),
+        );
+        assert_eq!(json.json()["verified"], true, "{data}: {json:?}");
+        assert_eq!(
+            json.json()["empty_session_reason"],
+            reason,
+            "{data}: {json:?}"
+        );
+    }
+}
+
+#[test]
+fn object_data_has_no_empty_session_note() {
+    let pair = sign_pair("{\"user\":\"alice\"}");
+    let decoded = decode_signed(&pair);
+    assert!(!decoded.stdout.contains("not session data"), "{decoded:?}");
 }
