@@ -140,6 +140,9 @@ pub struct SecretArgs {
 pub struct SignArgs {
     /// The data to store, as JSON text, for example '{"user":"alice"}'. Omitted or -:
     /// read it from standard input. The JSON string "" writes an empty, unsigned value.
+    /// Numbers are stored as JavaScript numbers (64-bit floating point), so integers
+    /// beyond 2^53 lose precision: 12345678901234567890 is written as 12345678901234567000,
+    /// and 1.0 as 1.
     #[arg(value_name = "JSON")]
     pub data: Option<String>,
 

@@ -748,3 +748,27 @@ fn object_data_has_no_empty_session_note() {
     let decoded = decode_signed(&pair);
     assert!(!decoded.stdout.contains("not session data"), "{decoded:?}");
 }
+
+#[test]
+fn sign_stores_numbers_as_javascript_does() {
+    let help = run(&args(&["sign", "--help"]), None, &[]);
+    let help = help.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        help.contains("Numbers are stored as JavaScript numbers (64-bit floating point)"),
+        "{help}"
+    );
+    assert!(
+        help.contains("12345678901234567890 is written as 12345678901234567000"),
+        "{help}"
+    );
+
+    let pair = sign_pair(r#"{"big":12345678901234567890,"one":1.0}"#);
+    let decoded = run(&args(&["decode", "--json", &pair]), None, &[]);
+    let data = &decoded.json()["data"];
+    assert_eq!(
+        data["big"].to_string(),
+        "12345678901234567000",
+        "{decoded:?}"
+    );
+    assert_eq!(data["one"].to_string(), "1", "{decoded:?}");
+}
