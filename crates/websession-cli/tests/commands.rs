@@ -772,3 +772,26 @@ fn sign_stores_numbers_as_javascript_does() {
     );
     assert_eq!(data["one"].to_string(), "1", "{decoded:?}");
 }
+
+#[test]
+fn readme_lists_every_secret_option() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md");
+    let readme = std::fs::read_to_string(path).expect("README.md is readable");
+    let start = readme
+        .find("## Command-line tool")
+        .expect("README.md has a Command-line tool section");
+    let end = readme[start + 1..]
+        .find("\n## ")
+        .map_or(readme.len(), |offset| start + 1 + offset);
+    let section = readme[start..end].split_whitespace().collect::<Vec<_>>();
+    let section = section.join(" ");
+    for phrase in [
+        "--secret-env NAME",
+        "--secret-file PATH",
+        "--secret VALUE",
+        "process list",
+        "shell history",
+    ] {
+        assert!(section.contains(phrase), "README.md lacks {phrase:?}");
+    }
+}
