@@ -174,17 +174,18 @@ fn check_expires(expires: SystemTime) -> Result<(), ConfigError> {
     }
 }
 
-/// Cookie name prefixes that browsers enforce, from RFC 6265bis section 4.1.3.
+/// Cookie name prefixes that browsers enforce, from RFC 6265bis section 4.1.3. Since its
+/// draft 11, user agents match the prefixes without regard to case, so `__host-` counts too.
 fn check_prefix(name: &str, options: &CookieOptions) -> Result<(), ConfigError> {
     let requirement = |prefix, requirement| ConfigError::PrefixRequirement {
         name: name.to_owned(),
         prefix,
         requirement,
     };
-    if name.starts_with("__Secure-") && !options.is_secure() {
+    if has_prefix(name, "__Secure-") && !options.is_secure() {
         return Err(requirement("__Secure-", "secure(true)"));
     }
-    if name.starts_with("__Host-") {
+    if has_prefix(name, "__Host-") {
         let has_domain = options
             .domain
             .as_deref()
@@ -197,6 +198,13 @@ fn check_prefix(name: &str, options: &CookieOptions) -> Result<(), ConfigError> 
         }
     }
     Ok(())
+}
+
+/// Returns `true` when `name` starts with `prefix` in any mix of upper and lower case.
+fn has_prefix(name: &str, prefix: &str) -> bool {
+    name.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|start| start.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
 #[cfg(test)]
@@ -298,6 +306,19 @@ mod tests {
         options.domain = None;
         options.path = Some("/app".into());
         assert!(check_options("__Host-s", &options).is_err());
+    }
+
+    #[test]
+    fn prefixes_match_in_any_case() {
+        let options = CookieOptions {
+            path: Some("/".into()),
+            ..Default::default()
+        };
+        for name in ["__secure-s", "__SECURE-s", "__host-s", "__HoSt-s"] {
+            assert!(check_options(name, &options).is_err(), "{name}");
+        }
+        assert!(check_options("__secures", &options).is_ok());
+        assert!(check_options("__hosts", &options).is_ok());
     }
 
     #[test]
