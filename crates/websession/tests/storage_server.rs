@@ -285,9 +285,12 @@ async fn commit_expiry_follows_overrides() {
     assert_eq!(calls[2]["expires"], at(5), "the commit's expires");
 }
 
-/// A store that hands out ids that cannot be read back from a cookie.
-#[derive(Debug)]
-struct BadIds;
+/// A store that hands out ids that cannot be read back from a cookie, and records the ids
+/// it is asked to delete.
+#[derive(Debug, Default)]
+struct BadIds {
+    deleted: std::sync::Mutex<Vec<String>>,
+}
 
 #[async_trait]
 impl SessionStore for BadIds {
@@ -309,7 +312,8 @@ impl SessionStore for BadIds {
     ) -> Result<bool, StoreError> {
         Ok(false)
     }
-    async fn delete(&self, _: &str) -> Result<(), StoreError> {
+    async fn delete(&self, id: &str) -> Result<(), StoreError> {
+        self.deleted.lock().unwrap().push(id.to_owned());
         Ok(())
     }
 }
@@ -317,7 +321,8 @@ impl SessionStore for BadIds {
 #[tokio::test]
 async fn store_errors_are_typed() {
     let clock = ManualClock::new(start());
-    let storage = ServerSessionStorage::new(cookie(&clock, None), BadIds);
+    let store = Arc::new(BadIds::default());
+    let storage = ServerSessionStorage::new(cookie(&clock, None), store.clone());
 
     let mut session = storage.get_session(None).await.unwrap();
     let error = storage
@@ -332,6 +337,11 @@ async fn store_errors_are_typed() {
         "{error:?}"
     );
     assert_eq!(session.id(), "");
+    assert_eq!(
+        *store.deleted.lock().unwrap(),
+        ["not/a/valid/id"],
+        "the record made under the invalid id is deleted again"
+    );
 
     let header = storage.cookie().serialize(&json!("abc"), &none()).unwrap();
     let error = storage

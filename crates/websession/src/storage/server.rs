@@ -275,22 +275,30 @@ impl<S: SessionStore> ServerSessionStorage<S> {
         overrides: &CookieOptions,
     ) -> Result<(String, String), StorageError> {
         let id = self.store.create(session.data(), expires).await?;
-        if !is_valid_session_id(&id) {
-            return Err(StoreError::InvalidId { length: id.len() }.into());
-        }
-        match self.id_cookie(&id, overrides) {
+        let cookie = if is_valid_session_id(&id) {
+            self.id_cookie(&id, overrides)
+        } else {
+            Err(StoreError::InvalidId { length: id.len() }.into())
+        };
+        match cookie {
             Ok(header) => Ok((id, header)),
             Err(error) => {
-                if let Err(cleanup) = self.store.delete(&id).await {
-                    tracing::warn!(
-                        error = %cleanup,
-                        cookie = self.cookie.name(),
-                        "deleting the record of a commit whose cookie failed also failed; the \
-                         record stays until it expires"
-                    );
-                }
+                self.discard_record(&id).await;
                 Err(error)
             }
+        }
+    }
+
+    /// Deletes a record just created for a commit that then failed, so that no record stays
+    /// without a cookie pointing to it. An invalid id goes back to the store that made it.
+    async fn discard_record(&self, id: &str) {
+        if let Err(cleanup) = self.store.delete(id).await {
+            tracing::warn!(
+                error = %cleanup,
+                cookie = self.cookie.name(),
+                "deleting the record of a failed commit also failed; the record stays until it \
+                 expires"
+            );
         }
     }
 }
