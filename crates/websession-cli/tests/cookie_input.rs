@@ -195,7 +195,7 @@ fn cookie_header_not_found_lists_names() {
 }
 
 #[test]
-fn input_type_help_matches_detection() {
+fn input_type_help_describes_detection() {
     let result = run(&args(&["decode", "--help"]), None, &[]);
     let help = result
         .stdout

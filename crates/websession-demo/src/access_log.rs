@@ -27,7 +27,7 @@ pub async fn log_request(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
 
     tracing::info!(
-        %method,
+        method,
         path,
         status = response.status().as_u16(),
         elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),

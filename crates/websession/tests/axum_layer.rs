@@ -873,7 +873,8 @@ async fn resign_too_large_keeps_response() {
     let rotated = storage_with(Cookie::builder("__session").secrets(["new secret", "old secret"]));
     let cookie = cookie_too_large_to_resign(&old, &rotated).await;
 
-    let response = send(&app(rotated), "GET", "/user", Some(&cookie)).await;
+    let app = app(rotated);
+    let response = send(&app, "GET", "/user", Some(&cookie)).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert!(set_cookies(&response).is_empty());
     assert_eq!(header_values(response.headers(), "vary"), ["Cookie"]);
@@ -886,6 +887,19 @@ async fn resign_too_large_keeps_response() {
         "{text}"
     );
     assert!(text.contains("resign=true"), "{text}");
+
+    // Another route of the same layer: the response is kept, and the warning waits a minute.
+    let response = send(&app, "GET", "/notice", Some(&cookie)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(set_cookies(&response).is_empty());
+    let warnings = log
+        .text()
+        .matches("re-signing or extending an unchanged session failed")
+        .count();
+    assert_eq!(
+        warnings, 1,
+        "one warning a minute for all routes of a layer"
+    );
 }
 
 #[tokio::test]

@@ -152,8 +152,9 @@ async fn damaged_file_reads_as_no_session_with_warning() {
         logs_text()
             .lines()
             .filter(|line| {
-                line.contains("session file is damaged, truncated or not a session record")
-                    && line.contains(&directory.path().display().to_string())
+                line.contains(
+                    "session file is damaged, truncated, a directory or not a session record",
+                ) && line.contains(&directory.path().display().to_string())
             })
             .map(str::to_owned)
             .collect::<Vec<_>>()

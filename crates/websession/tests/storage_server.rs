@@ -352,15 +352,12 @@ async fn store_errors_are_typed() {
         error.to_string(),
         "custom session store failed: backend offline"
     );
-    let source = error.source().expect("the store error is the source");
-    assert!(matches!(
-        source.downcast_ref::<StoreError>(),
-        Some(StoreError::Other(_))
-    ));
-    let cause = source
+    let cause = error
         .source()
-        .expect("the custom error is the store error's source");
+        .expect("the custom store's error is the source");
     assert_eq!(cause.to_string(), "backend offline");
+    assert!(cause.source().is_none(), "no level repeats the message");
+    assert!(matches!(error, StorageError::Store(StoreError::Other(_))));
 }
 
 #[tokio::test]

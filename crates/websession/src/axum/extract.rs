@@ -139,8 +139,9 @@ impl LoadedSession {
     /// It calls [`SessionStorage::rotate_id`] with the cookie's own attributes. A
     /// server-side storage moves the data to a new id and deletes the old record, so the
     /// old cookie reads as an empty session. The cookie storage has no ids and just commits.
-    /// When another request destroyed the session or rotated its id before this rotation reads
-    /// the old record, the value is the deletion cookie; [`SessionLayer`](super::SessionLayer) sends none in that case.
+    /// When another request destroyed the session or rotated its id before this rotation
+    /// reads the old record, the value is the deletion cookie;
+    /// [`SessionLayer`](super::SessionLayer) sends none in that case.
     ///
     /// # Errors
     ///

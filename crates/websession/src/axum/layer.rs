@@ -38,10 +38,12 @@ use crate::warn_limit::WarnLimit;
 ///   layer logs a warning the first time it sends a cookie with such a header;
 /// - when the storage fails, it replaces the response with a bare
 ///   `500 Internal Server Error` and logs the error with `tracing`. Only a failed re-sign or
-///   rolling extension of an unchanged session keeps the handler's response: the browser's
-///   cookie stays valid, so the layer sends no `Set-Cookie` and logs a warning, at most one
-///   a minute per layer. A re-signed cookie can fail this way when its new signature
-///   percent-encodes to a longer value and the cookie no longer fits the size limit.
+///   rolling extension keeps the handler's response, for a session that the handler neither
+///   changed nor saved with [`commit_with`](super::ManagedSession::commit_with): the
+///   browser's cookie stays valid, so the layer sends no `Set-Cookie` and logs a warning, at
+///   most one a minute per layer. A re-signed cookie can fail this way when its new
+///   signature percent-encodes to a longer value and the cookie no longer fits the size
+///   limit.
 ///
 /// The layer saves whatever the response's status: changes a handler made before it returned
 /// an error page are saved too. Requests that only read the session send no cookie and do not

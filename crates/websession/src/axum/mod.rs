@@ -20,8 +20,9 @@
 //! empty body. The reason is logged only through [`tracing`](https://docs.rs/tracing), at
 //! error level, so an application should install a `tracing` subscriber (for example
 //! `tracing_subscriber::fmt::init()`) to see why a request failed. One failure keeps the
-//! handler's response: when re-signing or extending an unchanged session fails, the layer
-//! sends no `Set-Cookie` and logs a warning. The layer saves after the
+//! handler's response: when re-signing or extending a session that the handler neither
+//! changed nor saved with `commit_with` fails, the layer sends no `Set-Cookie` and logs a
+//! warning. The layer saves after the
 //! handler has returned, so a handler that must handle a failed save itself (a session over
 //! the cookie size limit, say) uses [`LoadedSession`], whose commit returns the error.
 //!

@@ -48,9 +48,9 @@ pub enum StorageError {
     #[error("invalid cookie options: {0}")]
     Config(#[from] ConfigError),
     /// The store of a server-side storage failed, for example because it is unreachable. The
-    /// message is the store error's own, which names the store, and the store error is the
-    /// source.
-    #[error("{0}")]
+    /// message and the source are the store error's own, so an error report does not repeat
+    /// the message; match this variant to reach the [`StoreError`].
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 

@@ -317,8 +317,9 @@ impl FileStore {
                 }
             }
             // A directory under a record's name is no record: it reads as a file that does
-            // not decode, so it is reported and left in place.
-            Err(error) if error.kind() == io::ErrorKind::IsADirectory => Ok(Some(Vec::new())),
+            // not decode, so it is reported and left in place. Reading one fails with
+            // `IsADirectory` on Linux and `PermissionDenied` on Windows, so the path is asked.
+            Err(_) if path.is_dir() => Ok(Some(Vec::new())),
             Err(error) => Err(self.io_error("read", error)),
         }
     }
@@ -382,9 +383,9 @@ impl FileStore {
                 directory = %self.shared.directory.display(),
                 bytes,
                 held_back,
-                "session file is damaged, truncated or not a session record; reading it as no \
-                 session and leaving it in place (at most one such warning a minute; held_back \
-                 counts the others)"
+                "session file is damaged, truncated, a directory or not a session record; \
+                 reading it as no session and leaving it in place (at most one such warning a \
+                 minute; held_back counts the others)"
             );
         }
     }
