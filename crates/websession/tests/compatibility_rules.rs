@@ -173,14 +173,17 @@ async fn rule_7_cookie_limit_is_4096_characters() {
     assert!(pad_len > 2900, "stopped early at padding {pad_len}");
 
     // Exactly 4096 characters passes: the sc-size-4096 vector pads to that length.
-    let vectors: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/vectors/remix.json"
-        ))
-        .unwrap(),
-    )
-    .unwrap();
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/vectors/remix.json"
+    );
+    let text = std::fs::read_to_string(path).unwrap_or_else(|error| {
+        panic!(
+            "cannot read the vector file {path}: {error}; put a copy of the shared vectors \
+             directory, or a link to it, at ../shared/vectors beside the repository"
+        )
+    });
+    let vectors: serde_json::Value = serde_json::from_str(&text).unwrap();
     let vector = vectors
         .as_array()
         .unwrap()

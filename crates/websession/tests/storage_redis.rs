@@ -341,7 +341,7 @@ async fn outage_gives_typed_error_then_recovers() {
     );
     assert!(
         error.to_string().contains(&format!(
-            "redis read for a session failed on 127.0.0.1:{port}: "
+            "redis read of a session failed on 127.0.0.1:{port}: "
         )),
         "{error}"
     );

@@ -204,7 +204,8 @@ pub enum StoreError {
     /// or unreachable. The message ends with a hint chosen by the kind of the error.
     #[cfg(feature = "redis")]
     #[error(
-        "redis {operation} for a session failed{}: {source}{}",
+        "redis {} failed{}: {source}{}",
+        redis_operation_words(operation),
         server.as_ref().map(|server| format!(" on {server}")).unwrap_or_default(),
         redis_hint(source)
     )]
@@ -333,6 +334,15 @@ impl From<&str> for StoreError {
 impl From<String> for StoreError {
     fn from(message: String) -> Self {
         StoreError::Other(message.into())
+    }
+}
+
+/// Returns a Redis operation in the words of an error message, such as "read of a session".
+#[cfg(feature = "redis")]
+fn redis_operation_words(operation: &str) -> String {
+    match operation {
+        "connect" => "connect to the session store".to_owned(),
+        _ => format!("{operation} of a session"),
     }
 }
 
@@ -472,7 +482,9 @@ mod tests {
             let message = error.to_string();
 
             assert!(
-                message.starts_with("redis connect for a session failed: Redis URL did not parse"),
+                message.starts_with(
+                    "redis connect to the session store failed: Redis URL did not parse"
+                ),
                 "{message}"
             );
             assert!(message.contains(URL_HINT), "{message}");
@@ -507,7 +519,7 @@ mod tests {
 
             assert!(
                 message.starts_with(&format!(
-                    "redis connect for a session failed on 127.0.0.1:{port}: "
+                    "redis connect to the session store failed on 127.0.0.1:{port}: "
                 )),
                 "{message}"
             );
@@ -537,7 +549,7 @@ mod tests {
                 let message = error.to_string();
 
                 assert!(
-                    message.starts_with("redis read for a session failed: test failure"),
+                    message.starts_with("redis read of a session failed: test failure"),
                     "{message}"
                 );
                 assert!(message.ends_with(hint), "{kind:?}: {message}");
