@@ -85,10 +85,10 @@ pub enum CliError {
     CookieNotFound {
         /// The requested name.
         name: String,
-        /// Where the cookie was looked for and which names are there, such as "the Cookie
+        /// The place the cookie was looked for, with the names there, such as "the Cookie
         /// header, which has a, b".
         location: String,
-        /// What to do next: check `--name`, or read the input as another type.
+        /// The next step to suggest: check `--name`, or read the input as another type.
         fix: &'static str,
     },
     /// The cookie value has a `%` that is not a valid escape.

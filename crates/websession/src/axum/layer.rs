@@ -37,11 +37,12 @@ use crate::warn_limit::WarnLimit;
 ///   `Set-Cookie` included, so keep such headers off routes that use the session. The
 ///   layer logs a warning the first time it sends a cookie with such a header;
 /// - when the storage fails, it replaces the response with a bare
-///   `500 Internal Server Error` and logs the error with `tracing`. Only a failed re-sign or
-///   rolling extension keeps the handler's response, for a session that the handler neither
-///   changed nor saved with [`commit_with`](super::ManagedSession::commit_with): the
-///   browser's cookie stays valid, so the layer sends no `Set-Cookie` and logs a warning, at
-///   most one a minute per layer. A re-signed cookie can fail this way when its new
+///   `500 Internal Server Error` and logs the error with `tracing`. One failure keeps the
+///   handler's response: a failed re-sign or rolling extension of a session that the
+///   handler neither changed nor saved with
+///   [`commit_with`](super::ManagedSession::commit_with). The browser's cookie then stays
+///   valid, so the layer sends no `Set-Cookie` and logs a warning, at most one a minute per
+///   layer. A re-signed cookie can fail this way when its new
 ///   signature percent-encodes to a longer value and the cookie no longer fits the size
 ///   limit.
 ///

@@ -49,7 +49,7 @@ pub enum StorageError {
     Config(#[from] ConfigError),
     /// The store of a server-side storage failed, for example because it is unreachable. The
     /// message and the source are the store error's own, so an error report does not repeat
-    /// the message; match this variant to reach the [`StoreError`].
+    /// the message. Match this variant to reach the [`StoreError`].
     #[error(transparent)]
     Store(#[from] StoreError),
 }
