@@ -179,6 +179,7 @@ fn guess_type(text: &str, name: Option<&str>) -> InputType {
     let mut parts = text.split(';');
     let first_is_pair = parts.next().is_some_and(|first| first.contains('='));
     let mut has_attribute = false;
+    let mut has_other_pair = false;
     for part in parts {
         let (key, is_pair) = match part.split_once('=') {
             Some((key, _)) => (trim(key), true),
@@ -189,9 +190,14 @@ fn guess_type(text: &str, name: Option<&str>) -> InputType {
         if is_pair && Some(key) == name {
             return InputType::Cookie;
         }
-        has_attribute |= is_set_cookie_attribute(key);
+        if is_set_cookie_attribute(key) {
+            has_attribute = true;
+        } else if is_pair {
+            // Such as `session=…` after `theme=dark`: a second cookie, not an attribute.
+            has_other_pair = true;
+        }
     }
-    if first_is_pair && has_attribute {
+    if first_is_pair && has_attribute && !has_other_pair {
         InputType::SetCookie
     } else {
         InputType::Cookie

@@ -130,6 +130,19 @@ fn named_cookie_before_attribute_names_found() {
 }
 
 #[test]
+fn cookie_header_with_attribute_names_needs_name() {
+    let header = format!("theme=dark; {SIGNED}; secure=1");
+    let result = run(&args(&["decode", &header]), None, &[]);
+    assert_usage_error(
+        &result,
+        &[
+            "the Cookie header carries 3 cookies",
+            "theme, __session, secure",
+        ],
+    );
+}
+
+#[test]
 fn named_first_pair_stays_set_cookie() {
     let set_cookie = format!("{SIGNED}; Path=/; HttpOnly");
     let arguments = args(&["decode", "--json", "--name", "__session", &set_cookie]);
@@ -205,6 +218,7 @@ fn input_type_help_describes_detection() {
     for phrase in [
         "auto follows a leading Cookie: or Set-Cookie: header name",
         "a bare value when --name is not given",
+        "every later name=value pair is a known attribute",
         "--name does not name a later pair",
     ] {
         assert!(
