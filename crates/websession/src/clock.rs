@@ -101,6 +101,11 @@ impl ManualClock {
     /// clock.advance(Duration::from_millis(1500));
     /// assert_eq!(clock.now(), UNIX_EPOCH + Duration::from_millis(1500));
     /// ```
+    ///
+    /// # Panics
+    ///
+    /// When the new time cannot be represented as a `SystemTime`, as with
+    /// `Duration::MAX`.
     pub fn advance(&self, by: Duration) {
         let mut now = self.now.lock().unwrap_or_else(PoisonError::into_inner);
         *now += by;

@@ -181,6 +181,7 @@ impl SessionLayer {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// # }).unwrap();
     /// ```
+    #[must_use]
     pub fn rolling_expiry(mut self, enabled: bool) -> Self {
         self.rolling_expiry = enabled;
         self

@@ -91,6 +91,7 @@ impl<S> SessionService<S> {
     /// assert!(format!("{service:?}").contains("rolling_expiry: true"));
     /// # Ok::<(), websession::ConfigError>(())
     /// ```
+    #[must_use]
     pub fn rolling_expiry(mut self, enabled: bool) -> Self {
         self.rolling_expiry = enabled;
         self

@@ -10,9 +10,10 @@ use super::private::mark_private;
 /// A `Set-Cookie` value from a commit or a destroy, to be returned from the handler.
 ///
 /// As a response part it appends the `Set-Cookie` header, keeping any other cookies, and
-/// marks the response as personal: `Vary: Cookie` unless `Vary` already names `Cookie`, and
-/// `Cache-Control: private` unless the response already has a `Cache-Control` header. Put
-/// it after the handler's own headers in a response tuple, so those headers are seen.
+/// marks the response as personal: `Vary: Cookie` unless `Vary` already names `Cookie` or
+/// `*`, and `Cache-Control: private` unless the response already has a `Cache-Control`
+/// header. Put it after the handler's own headers in a response tuple, so those headers are
+/// seen.
 ///
 /// # Examples
 ///

@@ -214,6 +214,7 @@ impl CookieOptions {
     /// assert_eq!(merged.max_age, Some(5));
     /// assert_eq!(merged.path.as_deref(), Some("/"));
     /// ```
+    #[must_use]
     pub fn merged(&self, overrides: &CookieOptions) -> CookieOptions {
         CookieOptions {
             path: overrides.path.clone().or_else(|| self.path.clone()),

@@ -62,7 +62,10 @@ pub enum ConfigError {
     )]
     NoSecrets,
     /// `SameSite=None` without `Secure`, which browsers reject.
-    #[error("cookie {name:?} has SameSite=None without Secure; browsers drop such cookies, so set secure(true)")]
+    #[error(
+        "cookie {name:?} has SameSite=None without Secure; browsers drop such cookies, so set \
+         secure(true) on the builder or secure: Some(true) in the options"
+    )]
     SameSiteNoneWithoutSecure {
         /// The cookie name.
         name: String,

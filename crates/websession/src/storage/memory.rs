@@ -28,8 +28,8 @@ const CREATE_ATTEMPTS: u32 = 8;
 ///   operation takes a lock for its whole read-check-write, so `update` and `delete` of one
 ///   record never interleave.
 /// - An expired record (`expires <= now` by the store's clock) is never returned, and is
-///   removed when read. In addition, a write removes all expired records when the last such
-///   sweep is at least a minute old, so the map contains the live sessions plus those that
+///   removed when read. In addition, a `create`, `update` or `touch` removes all expired
+///   records when the last such sweep is at least a minute old, so the map contains the live sessions plus those that
 ///   expired since the last sweep.
 /// - A record without an expiry lives for [`DEFAULT_MAX_LIFETIME`] after its last commit,
 ///   or as set by [`MemoryStore::with_max_lifetime`].
@@ -111,6 +111,7 @@ impl MemoryStore {
     /// # Ok::<(), websession::StoreError>(())
     /// # }).unwrap();
     /// ```
+    #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
@@ -139,6 +140,7 @@ impl MemoryStore {
     /// # Ok::<(), websession::StoreError>(())
     /// # }).unwrap();
     /// ```
+    #[must_use]
     pub fn with_max_lifetime(mut self, max_lifetime: Duration) -> Self {
         self.max_lifetime = max_lifetime;
         self

@@ -176,6 +176,7 @@ impl FileStore {
     /// # Ok::<(), websession::StoreError>(())
     /// # }).unwrap();
     /// ```
+    #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
@@ -206,6 +207,7 @@ impl FileStore {
     /// # Ok::<(), websession::StoreError>(())
     /// # }).unwrap();
     /// ```
+    #[must_use]
     pub fn with_max_lifetime(mut self, max_lifetime: Duration) -> Self {
         self.max_lifetime = max_lifetime;
         self

@@ -59,7 +59,7 @@ const CREATE_ATTEMPTS: u32 = 8;
 ///
 /// - Between two requests of one session that commit at the same time, the last writer
 ///   wins: its data replaces the other's, with no merge.
-/// - Redis must run version 2.6 or later, for Lua scripts and `SET` with `EX` and `NX`.
+/// - Redis must run version 2.6.12 or later, for Lua scripts and `SET` with `EX` and `NX`.
 /// - Data is as safe as the Redis server: use a password and TLS (`rediss://`) when the
 ///   connection leaves the machine. This crate builds `redis` without TLS, so a `rediss://`
 ///   URL fails with "can't connect with TLS, the feature is not enabled" until the
@@ -194,6 +194,7 @@ impl RedisStore {
     /// # Ok::<(), websession::StoreError>(())
     /// # }).unwrap();
     /// ```
+    #[must_use]
     pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = Arc::from(prefix.into());
         self
@@ -213,6 +214,7 @@ impl RedisStore {
     /// # Ok::<(), websession::StoreError>(())
     /// # }).unwrap();
     /// ```
+    #[must_use]
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
         self
@@ -233,6 +235,7 @@ impl RedisStore {
     /// # Ok::<(), websession::StoreError>(())
     /// # }).unwrap();
     /// ```
+    #[must_use]
     pub fn with_max_lifetime(mut self, max_lifetime: Duration) -> Self {
         self.max_lifetime = max_lifetime;
         self
