@@ -998,7 +998,7 @@ async fn public_cache_with_cookie_warns() {
     let text = log.text();
     assert!(text.contains("WARN"), "{text}");
     assert!(
-        text.contains("a shared cache may serve the cookie to other visitors"),
+        text.contains("a cache may serve the cookie to other visitors"),
         "{text}"
     );
     assert!(text.contains("cookie=\"__session\""), "{text}");

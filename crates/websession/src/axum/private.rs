@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use axum::http::header::{CACHE_CONTROL, VARY};
+use axum::http::header::{CACHE_CONTROL, EXPIRES, VARY};
 use axum::http::{HeaderMap, HeaderValue};
 
 /// Marks a response as personal: adds `Vary: Cookie` unless `Vary` already names `Cookie` or
@@ -25,15 +25,17 @@ pub(crate) fn warn_if_shared_cacheable(headers: &HeaderMap, cookie_name: &str) {
     if allows_shared_caching(headers) && !WARNED.swap(true, Ordering::Relaxed) {
         tracing::warn!(
             cookie = cookie_name,
-            "a response that sets the session cookie has Cache-Control public or s-maxage, \
-             so a shared cache may serve the cookie to other visitors; remove that header \
-             from routes that change the session (logged once)"
+            "a response that sets the session cookie lets shared caches store it \
+             (Cache-Control public, s-maxage or max-age, or an Expires header, without \
+             private or no-store), so a cache may serve the cookie to other visitors; remove \
+             those headers from routes that change the session, or add private (logged once)"
         );
     }
 }
 
-/// Returns `true` when `Cache-Control` names `public` or `s-maxage` and neither `private`
-/// nor `no-store`.
+/// Returns `true` when the headers let a shared cache store the response (RFC 9111, section
+/// 3): `Cache-Control` names `public`, `s-maxage` or `max-age`, or there is an `Expires`
+/// header, and `Cache-Control` names neither `private` nor `no-store`.
 fn allows_shared_caching(headers: &HeaderMap) -> bool {
     let directives: Vec<String> = headers
         .get_all(CACHE_CONTROL)
@@ -44,7 +46,9 @@ fn allows_shared_caching(headers: &HeaderMap) -> bool {
         .map(|name| name.trim().to_ascii_lowercase())
         .collect();
     let has = |name: &str| directives.iter().any(|directive| directive == name);
-    (has("public") || has("s-maxage")) && !has("private") && !has("no-store")
+    let explicitly_cacheable =
+        has("public") || has("s-maxage") || has("max-age") || headers.contains_key(EXPIRES);
+    explicitly_cacheable && !has("private") && !has("no-store")
 }
 
 fn varies_on_cookie(headers: &HeaderMap) -> bool {
@@ -112,7 +116,8 @@ mod tests {
             (vec!["max-age=60, S-MAXAGE=600"], true),
             (vec!["public", "no-store"], false),
             (vec!["public, private"], false),
-            (vec!["max-age=600"], false),
+            (vec!["max-age=600"], true),
+            (vec!["max-age=600, private"], false),
             (vec!["no-cache"], false),
             (vec![], false),
         ];
@@ -123,5 +128,17 @@ mod tests {
             }
             assert_eq!(allows_shared_caching(&headers), expected, "{values:?}");
         }
+    }
+
+    #[test]
+    fn expires_header_allows_shared_caching() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            EXPIRES,
+            HeaderValue::from_static("Thu, 01 Jan 2099 00:00:00 GMT"),
+        );
+        assert!(allows_shared_caching(&headers));
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        assert!(!allows_shared_caching(&headers));
     }
 }
