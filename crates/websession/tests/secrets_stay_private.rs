@@ -1,5 +1,5 @@
-//! Secrets never appear in `Debug` output or in logs, and the missing-secret warning is
-//! logged.
+//! Secrets never appear in `Debug` output or in logs, cookie values and session data stay
+//! out of `Debug` output, and the missing-secret warning is logged.
 
 mod common;
 
@@ -60,4 +60,38 @@ fn unsigned_session_cookie_logs_a_warning() {
     assert_eq!(logged.matches("WARN").count(), 1, "{logged}");
     assert!(logged.contains("no secrets"), "{logged}");
     assert!(logged.contains("__session"), "{logged}");
+}
+
+#[tokio::test]
+async fn cookie_values_absent_from_debug() {
+    let storage = CookieSessionStorage::new(
+        Cookie::builder("__session")
+            .secrets([SECRET])
+            .build()
+            .unwrap(),
+    );
+    let mut session = storage.get_session(None).await.unwrap();
+    session.set("user", "alice-the-admin");
+    let header = storage
+        .commit_session(&mut session, &CookieOptions::default())
+        .await
+        .unwrap();
+    let request = header.split(';').next().unwrap();
+
+    let parsed = storage.cookie().parse_fields([request.as_bytes()]).unwrap();
+    let parsed_debug = format!("{parsed:?}");
+    assert!(!parsed_debug.contains("alice"), "{parsed_debug}");
+    assert!(parsed_debug.contains("[redacted object]"), "{parsed_debug}");
+
+    #[cfg(feature = "axum")]
+    {
+        let value = request.strip_prefix("__session=").unwrap();
+        let set_cookie = websession::axum::SetSessionCookie::new(header.clone()).unwrap();
+        let set_cookie_debug = format!("{set_cookie:?}");
+        assert!(!set_cookie_debug.contains(value), "{set_cookie_debug}");
+        assert!(
+            set_cookie_debug.contains("name: \"__session\""),
+            "{set_cookie_debug}"
+        );
+    }
 }

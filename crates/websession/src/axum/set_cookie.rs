@@ -1,5 +1,7 @@
 //! [`SetSessionCookie`], the response part that sends a committed or destroyed session.
 
+use std::fmt;
+
 use axum::http::header::SET_COOKIE;
 use axum::http::HeaderValue;
 use axum::response::{IntoResponseParts, ResponseParts};
@@ -28,10 +30,24 @@ use super::private::mark_private;
 /// assert_eq!(response.headers()["cache-control"], "private");
 /// # Ok::<(), websession::axum::SessionError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[must_use = "the browser keeps its old cookie unless the handler returns this Set-Cookie value"]
 pub struct SetSessionCookie {
     value: HeaderValue,
+}
+
+/// Shows the cookie's name and length but not its value, which would let anyone who reads a
+/// log line replay the session.
+impl fmt::Debug for SetSessionCookie {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let bytes = self.value.as_bytes();
+        let name_end = bytes.iter().position(|&byte| byte == b'=').unwrap_or(0);
+        f.debug_struct("SetSessionCookie")
+            .field("name", &String::from_utf8_lossy(&bytes[..name_end]))
+            .field("value", &"[redacted]")
+            .field("bytes", &bytes.len())
+            .finish()
+    }
 }
 
 impl SetSessionCookie {

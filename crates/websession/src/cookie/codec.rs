@@ -69,13 +69,32 @@ pub struct Cookie {
 /// assert_eq!(parsed.signature, Signature::Verified { secret_index: 0 });
 /// # Ok::<(), websession::ConfigError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct ParsedCookie {
     /// The decoded value. A value whose signature verifies but whose payload is not base64 of
     /// JSON is an empty object, as in the JavaScript libraries.
     pub value: Value,
     /// The secret that verified the value, if any.
     pub signature: Signature,
+}
+
+/// Shows the kind of value and the signature but not the value, which is session data or a
+/// session id.
+impl fmt::Debug for ParsedCookie {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match &self.value {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+        };
+        f.debug_struct("ParsedCookie")
+            .field("value", &format_args!("[redacted {kind}]"))
+            .field("signature", &self.signature)
+            .finish()
+    }
 }
 
 /// A cookie value read from a request with its JSON text left unparsed.
