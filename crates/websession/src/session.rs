@@ -364,17 +364,51 @@ impl Session {
         self.needs_resign
     }
 
-    pub(crate) fn set_needs_resign(&mut self, needs_resign: bool) {
+    /// Records whether the session's cookie verified only with an older secret. A
+    /// [`SessionStorage`](crate::SessionStorage) implementation calls it in `load_session`
+    /// with [`ParsedCookie::is_signed_with_old_secret`](crate::ParsedCookie::is_signed_with_old_secret),
+    /// so that the axum layer re-signs such cookies.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut session = websession::Session::new();
+    /// session.set_needs_resign(true);
+    /// assert!(session.needs_resign());
+    /// ```
+    pub fn set_needs_resign(&mut self, needs_resign: bool) {
         self.needs_resign = needs_resign;
     }
 
-    /// Replaces the id, as storages do when they create or rotate a record.
-    pub(crate) fn set_id(&mut self, id: String) {
+    /// Replaces the id, as a server-side [`SessionStorage`](crate::SessionStorage) does when
+    /// it creates or rotates a record.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut session = websession::Session::new();
+    /// session.set_id("oN3aZ1xYkQ8wR2vT5uB7cD".to_owned());
+    /// assert_eq!(session.id(), "oN3aZ1xYkQ8wR2vT5uB7cD");
+    /// ```
+    pub fn set_id(&mut self, id: String) {
         self.id = id;
     }
 
-    /// Marks the session as saved: unchanged and signed with the current secret.
-    pub(crate) fn mark_saved(&mut self) {
+    /// Marks the session as saved: unchanged and signed with the current secret. A
+    /// [`SessionStorage`](crate::SessionStorage) implementation calls it at the end of a
+    /// successful `commit_session`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut session = websession::Session::new();
+    /// session.set("user", "alice");
+    /// session.set_needs_resign(true);
+    /// session.mark_saved();
+    /// assert!(!session.is_changed());
+    /// assert!(!session.needs_resign());
+    /// ```
+    pub fn mark_saved(&mut self) {
         self.changed = false;
         self.needs_resign = false;
     }

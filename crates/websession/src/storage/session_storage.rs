@@ -71,7 +71,11 @@ impl From<SerializeError> for StorageError {
 /// [`async_trait`](https://docs.rs/async-trait) macro, which is why the generated
 /// documentation shows them returning `Pin<Box<dyn Future>>`: callers simply `.await` them,
 /// and an implementation outside this crate puts `#[websession::async_trait]` (the
-/// re-exported `async_trait` attribute) on its `impl` block. Most stores need not implement this trait at all:
+/// re-exported `async_trait` attribute) on its `impl` block. Such an implementation keeps the
+/// session's state as the contract of each method says, with
+/// [`Session::set_needs_resign`] in `load_session`, and [`Session::set_id`] and
+/// [`Session::mark_saved`] in `commit_session`. Most stores need not implement this trait at
+/// all:
 /// [`ServerSessionStorage`](crate::ServerSessionStorage) turns any
 /// [`SessionStore`](crate::SessionStore) into a storage.
 ///
