@@ -1,4 +1,4 @@
-//! JSON text exactly as JavaScript's `JSON.stringify` writes it, with [`stringify`].
+//! JSON text exactly as JavaScript's `JSON.stringify` writes it, with [`stringify()`].
 //!
 //! The crate reads cookies with its own parser, which accepts what `JSON.parse` accepts in the
 //! texts the session libraries write, except where the README's list of limits says
