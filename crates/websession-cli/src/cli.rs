@@ -99,8 +99,8 @@ pub struct InputArgs {
     /// Kind of COOKIE. auto follows a leading Cookie: or Set-Cookie: header name. Without
     /// one, it reads a bare value when --name is not given and COOKIE has only base64
     /// characters, %, . and padding =. It reads a Set-Cookie header when a known attribute
-    /// such as Path follows the first pair, every later name=value pair is a known
-    /// attribute, and --name does not name a later pair, and a Cookie header otherwise.
+    /// such as Path follows the first pair before any other name=value pair, and --name
+    /// names none of the later pairs. Otherwise it reads a Cookie header.
     #[arg(long, value_enum, default_value_t = InputType::Auto, value_name = "TYPE")]
     pub input_type: InputType,
 

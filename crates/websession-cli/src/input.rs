@@ -192,8 +192,10 @@ fn guess_type(text: &str, name: Option<&str>) -> InputType {
         }
         if is_set_cookie_attribute(key) {
             has_attribute = true;
-        } else if is_pair {
-            // Such as `session=…` after `theme=dark`: a second cookie, not an attribute.
+        } else if is_pair && !has_attribute {
+            // Such as `session=…` after `theme=dark`: a second cookie, because a Set-Cookie
+            // header has its attributes right after its pair. An unknown pair after a known
+            // attribute, such as `Comment=x` after `Path=/`, is an attribute too.
             has_other_pair = true;
         }
     }

@@ -143,6 +143,14 @@ fn cookie_header_with_attribute_names_needs_name() {
 }
 
 #[test]
+fn unknown_attribute_after_path_stays_set_cookie() {
+    let set_cookie = format!("{SIGNED}; Path=/; Comment=hello; Version=1");
+    let result = run(&args(&["decode", "--json", &set_cookie]), None, &[]);
+    assert_eq!(result.status, 0, "{result:?}");
+    assert_eq!(result.json()["source"], "set-cookie");
+}
+
+#[test]
 fn named_first_pair_stays_set_cookie() {
     let set_cookie = format!("{SIGNED}; Path=/; HttpOnly");
     let arguments = args(&["decode", "--json", "--name", "__session", &set_cookie]);
@@ -218,8 +226,8 @@ fn input_type_help_describes_detection() {
     for phrase in [
         "auto follows a leading Cookie: or Set-Cookie: header name",
         "a bare value when --name is not given",
-        "every later name=value pair is a known attribute",
-        "--name does not name a later pair",
+        "follows the first pair before any other name=value pair",
+        "--name names none of the later pairs",
     ] {
         assert!(
             help.contains(phrase),

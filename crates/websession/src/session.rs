@@ -396,7 +396,8 @@ impl Session {
 
     /// Marks the session as saved: unchanged and signed with the current secret. A
     /// [`SessionStorage`](crate::SessionStorage) implementation calls it at the end of a
-    /// successful `commit_session`.
+    /// successful `commit_session`. Application code does not: the axum layer saves only
+    /// changed sessions, so a handler that calls it loses its changes.
     ///
     /// # Examples
     ///

@@ -33,10 +33,10 @@ use crate::warn_limit::WarnLimit;
 /// - it appends the resulting `Set-Cookie` header, keeping the handler's own cookies;
 /// - it adds `Vary: Cookie` and, unless the handler set its own `Cache-Control`,
 ///   `Cache-Control: private`, because the response may depend on session data. A handler
-///   that sets `Cache-Control: public`, `s-maxage` or `max-age` without `private`, or an
-///   `Expires` header, lets shared caches store such a response, `Set-Cookie` included, so
-///   keep such headers off routes that use the session. The layer logs a warning the first
-///   time it sends a cookie with such headers;
+///   that sets its own `Cache-Control` with `public`, `s-maxage` or `max-age` and without
+///   `private` or `no-store` lets shared caches store such a response, `Set-Cookie`
+///   included, so keep such headers off routes that use the session. The layer logs a
+///   warning the first time it sends a cookie with such headers;
 /// - when the storage fails, it replaces the response with a bare
 ///   `500 Internal Server Error` and logs the error with `tracing`. One failure keeps the
 ///   handler's response: a failed re-sign or rolling extension of a session that the

@@ -131,6 +131,12 @@ mod tests {
     }
 
     #[test]
+    fn marked_expires_is_private() {
+        let headers = marked(&[("expires", "Thu, 01 Jan 2099 00:00:00 GMT")]);
+        assert!(!allows_shared_caching(&headers));
+    }
+
+    #[test]
     fn expires_header_allows_shared_caching() {
         let mut headers = HeaderMap::new();
         headers.insert(

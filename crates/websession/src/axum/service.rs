@@ -129,12 +129,13 @@ where
             match save(&slot, rolling_expiry, &refresh_warnings).await {
                 Ok(Saved::Untouched) => {}
                 Ok(Saved::Read { set_cookie }) => {
+                    // Marked first, so that the warning sees the headers that go out.
+                    let headers = response.headers_mut();
+                    mark_private(headers);
                     if let Some(value) = set_cookie {
-                        let headers = response.headers_mut();
                         warn_if_shared_cacheable(headers, slot.storage().cookie().name());
                         headers.append(SET_COOKIE, value.value().clone());
                     }
-                    mark_private(response.headers_mut());
                 }
                 Err(SaveError { step, error }) => {
                     tracing::error!(

@@ -36,15 +36,15 @@ pub struct SetSessionCookie {
     value: HeaderValue,
 }
 
-/// Shows the cookie's name and length but not its value, which would let anyone who reads a
-/// log line replay the session.
+/// Shows the cookie's name and the length of the whole `Set-Cookie` value, but not the value,
+/// which would let anyone who reads a log line replay the session.
 impl fmt::Debug for SetSessionCookie {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let bytes = self.value.as_bytes();
         let name_end = bytes.iter().position(|&byte| byte == b'=').unwrap_or(0);
         f.debug_struct("SetSessionCookie")
             .field("name", &String::from_utf8_lossy(&bytes[..name_end]))
-            .field("value", &"[redacted]")
+            .field("value", &format_args!("[redacted]"))
             .field("bytes", &bytes.len())
             .finish()
     }

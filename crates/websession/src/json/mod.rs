@@ -1,10 +1,9 @@
 //! JSON text exactly as JavaScript's `JSON.stringify` writes it, with [`stringify()`].
 //!
 //! The crate reads cookies with its own parser, which accepts what `JSON.parse` accepts in the
-//! texts the session libraries write, except where the README's list of limits says
-//! otherwise. That parser is internal, because a `serde_json::Value` cannot hold everything
-//! `JSON.parse` returns (a lone surrogate becomes U+FFFD, a number beyond the range of a
-//! double becomes `null`).
+//! texts the session libraries write. It is internal, because it departs from `JSON.parse`
+//! where a `serde_json::Value` cannot hold the result: it reads a lone surrogate as U+FFFD
+//! and a number beyond the range of a double as `null`.
 //!
 //! Session cookies written here must be byte-identical to those written by the JavaScript
 //! libraries, so the JSON text follows ECMAScript rules rather than `serde_json`'s. Integer-like

@@ -29,8 +29,8 @@ const CREATE_ATTEMPTS: u32 = 8;
 ///   record never interleave.
 /// - An expired record (`expires <= now` by the store's clock) is never returned, and is
 ///   removed when read. In addition, a `create`, `update` or `touch` removes all expired
-///   records when the last such sweep is at least a minute old, so the map contains the live sessions plus those that
-///   expired since the last sweep.
+///   records when the last such sweep is at least a minute old, so the map contains the live
+///   sessions plus those that expired since the last sweep.
 /// - A record without an expiry lives for [`DEFAULT_MAX_LIFETIME`] after its last commit,
 ///   or as set by [`MemoryStore::with_max_lifetime`].
 ///
