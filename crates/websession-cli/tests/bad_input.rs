@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::{args, run, temp_path, Run};
+use support::{args, assert_usage_error, run, temp_path, Run};
 
 /// A cookie signed with the secret "s3cr3t", as Remix 2 writes it.
 const SIGNED: &str =
@@ -11,20 +11,6 @@ const SIGNED: &str =
 
 fn secret_env() -> Vec<(String, String)> {
     vec![("WS_TEST_SECRETS".to_owned(), "s3cr3t".to_owned())]
-}
-
-/// Checks exit status 2 and one error line containing every part of `expected`.
-fn assert_usage_error(result: &Run, expected: &[&str]) {
-    assert_eq!(result.status, 2, "{result:?}");
-    assert_eq!(result.stdout, "", "{result:?}");
-    let lines: Vec<&str> = result.stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "{result:?}");
-    assert!(lines[0].starts_with("error: "), "{result:?}");
-    for part in expected {
-        assert!(lines[0].contains(part), "missing {part:?} in {result:?}");
-    }
-    assert!(!result.stderr.contains("panicked"), "{result:?}");
-    assert!(!result.stderr.contains("RUST_BACKTRACE"), "{result:?}");
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 mod support;
 
-use support::{args, run, Run};
+use support::{args, assert_usage_error, run, Run};
 
 /// A cookie signed with the secret "s3cr3t", as Remix 2 writes it.
 const SIGNED: &str =
@@ -19,18 +19,6 @@ fn verify_stdin(extra: &[&str], stdin: &str) -> Run {
     let mut arguments = args(&["verify", "--secret-env", "WS_TEST_SECRETS"]);
     arguments.extend(args(extra));
     run(&arguments, Some(stdin), &secret_env())
-}
-
-/// Checks exit status 2 and one error line containing every part of `expected`.
-fn assert_usage_error(result: &Run, expected: &[&str]) {
-    assert_eq!(result.status, 2, "{result:?}");
-    assert_eq!(result.stdout, "", "{result:?}");
-    let lines: Vec<&str> = result.stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "{result:?}");
-    assert!(lines[0].starts_with("error: "), "{result:?}");
-    for part in expected {
-        assert!(lines[0].contains(part), "missing {part:?} in {result:?}");
-    }
 }
 
 #[test]

@@ -51,6 +51,21 @@ pub fn run(args: &[String], stdin: Option<&str>, envs: &[(String, String)]) -> R
 }
 
 /// Turns string slices into owned arguments.
+/// Checks exit status 2, nothing on standard output, and one error line on standard error
+/// containing every part of `expected`, without a panic or backtrace hint.
+pub fn assert_usage_error(result: &Run, expected: &[&str]) {
+    assert_eq!(result.status, 2, "{result:?}");
+    assert_eq!(result.stdout, "", "{result:?}");
+    let lines: Vec<&str> = result.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{result:?}");
+    assert!(lines[0].starts_with("error: "), "{result:?}");
+    for part in expected {
+        assert!(lines[0].contains(part), "missing {part:?} in {result:?}");
+    }
+    assert!(!result.stderr.contains("panicked"), "{result:?}");
+    assert!(!result.stderr.contains("RUST_BACKTRACE"), "{result:?}");
+}
+
 pub fn args(items: &[&str]) -> Vec<String> {
     items.iter().map(|item| (*item).to_owned()).collect()
 }
