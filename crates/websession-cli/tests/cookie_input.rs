@@ -236,7 +236,7 @@ fn many_cookies(count: usize) -> String {
 #[test]
 fn many_cookies_found_by_name() {
     // A header of this size took tens of seconds in a debug build while each name was
-    // compared with every earlier one; the test suite's run time shows such a regression.
+    // compared with every earlier one. The test suite's run time shows such a regression.
     let header = many_cookies(100_000);
     let result = run(
         &args(&["decode", "--json", "--name", "c5"]),

@@ -129,7 +129,7 @@ where
             match save(&slot, rolling_expiry, &refresh_warnings).await {
                 Ok(Saved::Untouched) => {}
                 Ok(Saved::Read { set_cookie }) => {
-                    // Marked first, so that the warning sees the headers that go out.
+                    // Marked first, so that the warning checks the headers that go out.
                     let headers = response.headers_mut();
                     mark_private(headers);
                     if let Some(value) = set_cookie {

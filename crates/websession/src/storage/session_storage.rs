@@ -72,7 +72,7 @@ impl From<SerializeError> for StorageError {
 /// documentation shows them returning `Pin<Box<dyn Future>>`: callers simply `.await` them,
 /// and an implementation outside this crate puts `#[websession::async_trait]` (the
 /// re-exported `async_trait` attribute) on its `impl` block. Such an implementation keeps the
-/// session's state as the contract of each method says, with
+/// session's state as the contract of each method states, with
 /// [`Session::set_needs_resign`] in `load_session`, and [`Session::set_id`] and
 /// [`Session::mark_saved`] in `commit_session`. Most stores need not implement this trait at
 /// all:
