@@ -353,7 +353,8 @@ impl Session {
     }
 
     /// Returns `true` when the session's cookie verified only with an older secret, so it
-    /// should be committed again to be signed with the current one.
+    /// should be committed again to be signed with the current one. The axum layer and
+    /// `LoadedSession::commit_if_needed` do that.
     ///
     /// # Examples
     ///

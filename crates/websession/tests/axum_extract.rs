@@ -12,11 +12,12 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
 use common::axum_http::{
-    assert_rotated_keeping_data, body_text, id_in, memory_storage, send, send_for_set_cookie,
-    set_cookies,
+    assert_rotated_keeping_data, body_text, header_values, id_in, memory_storage, send,
+    send_for_set_cookie, set_cookies,
 };
+use common::log_capture::CapturedLog;
 use serde_json::json;
-use websession::axum::{LoadedSession, SessionError, SetSessionCookie};
+use websession::axum::{LoadedSession, PrivateResponse, SessionError, SetSessionCookie};
 use websession::{
     Cookie, CookieOptions, CookieSessionStorage, ParsedCookie, Session, SessionStorage,
     StorageError, StoreError,
@@ -103,6 +104,26 @@ async fn greet(
     )
 }
 
+/// Reads the user and the theme, sets the theme that the query names, if any, and saves only
+/// what needs saving.
+async fn visit(
+    mut session: LoadedSession,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Result<(PrivateResponse, Option<SetSessionCookie>, String), SessionError> {
+    if let Some(theme) = query
+        .as_deref()
+        .and_then(|query| query.strip_prefix("theme="))
+    {
+        session.set("theme", theme);
+    }
+    let body = format!(
+        "user={} theme={}",
+        session.get("user").unwrap_or_default(),
+        session.get("theme").unwrap_or_default()
+    );
+    Ok((PrivateResponse, session.commit_if_needed().await?, body))
+}
+
 fn storage() -> Arc<dyn SessionStorage> {
     Arc::new(CookieSessionStorage::with_secrets(["extract test secret"]).unwrap())
 }
@@ -117,6 +138,7 @@ fn app(storage: Arc<dyn SessionStorage>) -> Router {
         .route("/login-rotating", post(login_rotating))
         .route("/rotate", post(rotate_only))
         .route("/rotate-remembered", post(rotate_remembered))
+        .route("/visit", get(visit))
         .with_state(storage)
 }
 
@@ -304,4 +326,136 @@ async fn error_message_names_the_cause() {
         error.to_string(),
         "custom session store failed: the test store is down"
     );
+}
+
+fn storage_with_secrets(secrets: &[&str]) -> Arc<dyn SessionStorage> {
+    let cookie = Cookie::builder("__session")
+        .secrets(secrets)
+        .build()
+        .unwrap();
+    Arc::new(CookieSessionStorage::new(cookie))
+}
+
+#[tokio::test]
+async fn commit_if_needed_skips_unchanged() {
+    let app = app(storage());
+    let cookie = login_cookie(&app).await;
+
+    let response = send(&app, "GET", "/visit", Some(&cookie)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(set_cookies(&response).is_empty(), "nothing changed");
+    assert_eq!(header_values(response.headers(), "vary"), ["Cookie"]);
+    assert_eq!(
+        header_values(response.headers(), "cache-control"),
+        ["private"]
+    );
+    assert_eq!(body_text(response).await, "user=\"alice\" theme=null");
+}
+
+#[tokio::test]
+async fn commit_if_needed_commits_change() {
+    let storage = storage();
+    let app = app(storage.clone());
+    let cookie = login_cookie(&app).await;
+
+    let response = send(&app, "GET", "/visit?theme=dark", Some(&cookie)).await;
+    let values = set_cookies(&response);
+    assert_eq!(values.len(), 1, "{values:?}");
+    let mut session = storage
+        .get_session(Some(&request_cookie(&values[0])))
+        .await
+        .unwrap();
+    assert_eq!(session.get("user"), Some(json!("alice")));
+    assert_eq!(session.get("theme"), Some(json!("dark")));
+}
+
+#[tokio::test]
+async fn commit_if_needed_resigns_old_cookie() {
+    let old_cookie = login_cookie(&app(storage_with_secrets(&["extract test secret"]))).await;
+    let rotated = app(storage_with_secrets(&["new secret", "extract test secret"]));
+
+    let response = send(&rotated, "GET", "/visit", Some(&old_cookie)).await;
+    let values = set_cookies(&response);
+    assert_eq!(body_text(response).await, "user=\"alice\" theme=null");
+    assert_eq!(values.len(), 1, "{values:?}");
+    let new_cookie = request_cookie(&values[0]);
+    assert_ne!(new_cookie, old_cookie);
+
+    // Once the old secret is gone, only the re-signed cookie still reads.
+    let new_only = storage_with_secrets(&["new secret"]);
+    let mut session = new_only.get_session(Some(&new_cookie)).await.unwrap();
+    assert_eq!(session.get("user"), Some(json!("alice")));
+    let session = new_only.get_session(Some(&old_cookie)).await.unwrap();
+    assert!(session.data().is_empty());
+
+    let response = send(&rotated, "GET", "/visit", Some(&new_cookie)).await;
+    assert!(
+        set_cookies(&response).is_empty(),
+        "signed with the current secret"
+    );
+}
+
+/// A storage whose cookies all verified with an older secret and whose commits all fail
+/// because the cookie would be too large.
+struct UnsignableStorage {
+    cookie: Cookie,
+}
+
+#[async_trait]
+impl SessionStorage for UnsignableStorage {
+    fn cookie(&self) -> &Cookie {
+        &self.cookie
+    }
+
+    async fn load_session(&self, _parsed: Option<ParsedCookie>) -> Result<Session, StorageError> {
+        let mut data = serde_json::Map::new();
+        data.insert("user".to_owned(), json!("alice"));
+        let mut session = Session::from_data("", data);
+        session.set_needs_resign(true);
+        Ok(session)
+    }
+
+    async fn commit_session(
+        &self,
+        _session: &mut Session,
+        _overrides: &CookieOptions,
+    ) -> Result<String, StorageError> {
+        Err(StorageError::CookieTooLarge {
+            length: 4100,
+            limit: 4096,
+        })
+    }
+
+    async fn destroy_session(
+        &self,
+        _session: &mut Session,
+        _overrides: &CookieOptions,
+    ) -> Result<String, StorageError> {
+        Ok("__session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT".to_owned())
+    }
+}
+
+#[tokio::test]
+async fn commit_if_needed_resign_failure_keeps_response() {
+    let log = CapturedLog::capture_this_thread();
+    let storage: Arc<dyn SessionStorage> = Arc::new(UnsignableStorage {
+        cookie: Cookie::builder("__session").build().unwrap(),
+    });
+    let app = app(storage);
+
+    let response = send(&app, "GET", "/visit", None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(set_cookies(&response).is_empty());
+    assert_eq!(body_text(response).await, "user=\"alice\" theme=null");
+    let text = log.text();
+    assert!(text.contains("WARN"), "{text}");
+    assert!(
+        text.contains("re-signing an unchanged session failed"),
+        "{text}"
+    );
+    assert!(text.contains("cookie=\"__session\""), "{text}");
+
+    // A change that cannot be saved is the handler's error.
+    let response = send(&app, "GET", "/visit?theme=dark", None).await;
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
 }

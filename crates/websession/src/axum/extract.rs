@@ -11,6 +11,7 @@ use super::set_cookie::SetSessionCookie;
 use crate::cookie::CookieOptions;
 use crate::session::Session;
 use crate::storage::SessionStorage;
+use crate::warn_limit::WarnLimit;
 
 /// The request's session, loaded from the `Cookie` headers through the
 /// `Arc<dyn SessionStorage>` in the application state; the handler saves it itself.
@@ -26,9 +27,14 @@ use crate::storage::SessionStorage;
 ///
 /// A returned [`SetSessionCookie`] marks the response with `Vary: Cookie` and
 /// `Cache-Control: private`. A handler that only reads the session returns none, so its
-/// response is not marked: when it shows session data, set those headers yourself, or a
-/// shared cache may serve one visitor's page to another. [`SessionLayer`](super::SessionLayer)
-/// marks every response whose handler extracted the session.
+/// response is not marked: when it shows session data, return a
+/// [`PrivateResponse`](super::PrivateResponse) too, or a shared cache may serve one
+/// visitor's page to another. [`SessionLayer`](super::SessionLayer) marks every response
+/// whose handler extracted the session.
+///
+/// After a secret rotation, a cookie signed with an older secret keeps verifying only while
+/// that secret is listed. The layer re-signs such cookies on their next request; with this
+/// extractor, a handler that ends with [`commit_if_needed`](Self::commit_if_needed) does.
 ///
 /// # Errors
 ///
@@ -130,6 +136,67 @@ impl LoadedSession {
             .commit_session(&mut self.session, overrides)
             .await?;
         SetSessionCookie::new(value)
+    }
+
+    /// Saves the session if it needs saving and returns the `Set-Cookie` value to send, or
+    /// `None`. A changed session is committed as [`commit`](Self::commit) does. An unchanged
+    /// session whose cookie verified only with an older secret is signed again with the
+    /// current one, as [`SessionLayer`](super::SessionLayer) does, through
+    /// [`SessionStorage::touch_session`], so that a server-side storage only extends its
+    /// record. Call it where a handler may or may not change the session: a handler that
+    /// never commits an unchanged session leaves cookies signed with an older secret as they
+    /// are, and they stop verifying once that secret leaves the list.
+    ///
+    /// A failed re-sign of an unchanged session is no error, because the browser's cookie
+    /// stays valid while the older secret is listed. It can fail when the new signature makes
+    /// the cookie longer than the size limit, or when the store is down. The method then logs
+    /// a warning, at most one a minute in the process, and returns `None`.
+    ///
+    /// # Errors
+    ///
+    /// As [`commit`](Self::commit), for a changed session only.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use axum::{extract::FromRequestParts, http::Request};
+    /// # use std::sync::Arc;
+    /// # use websession::{axum::LoadedSession, Cookie, CookieSessionStorage, SessionStorage};
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// // The secrets after a rotation: "new" signs, "s3cr3t" still verifies.
+    /// let cookie = Cookie::builder("__session").secrets(["new", "s3cr3t"]).build()?;
+    /// let storage: Arc<dyn SessionStorage> = Arc::new(CookieSessionStorage::new(cookie));
+    ///
+    /// // `{"user":"alice"}`, signed with `s3cr3t`.
+    /// let old = "__session=eyJ1c2VyIjoiYWxpY2UifQ%3D%3D.ErTWUeBXXcNTMWFqdf1XfJBByaJ9LzfS%2Bf0tjIJPiXU";
+    /// let (mut parts, ()) = Request::get("/").header("cookie", old).body(())?.into_parts();
+    /// let mut session = LoadedSession::from_request_parts(&mut parts, &storage).await?;
+    /// let set_cookie = session.commit_if_needed().await?.expect("re-signed");
+    /// assert!(set_cookie.value().to_str()?.starts_with("__session=eyJ1c2VyIjoiYWxpY2UifQ%3D%3D."));
+    /// assert_eq!(session.commit_if_needed().await?, None, "nothing left to save");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn commit_if_needed(&mut self) -> Result<Option<SetSessionCookie>, SessionError> {
+        if self.session.is_changed() {
+            return self.commit().await.map(Some);
+        }
+        if !self.session.needs_resign() {
+            return Ok(None);
+        }
+        let resigned = self
+            .storage
+            .touch_session(&mut self.session, &CookieOptions::default())
+            .await
+            .map_err(SessionError::from)
+            .and_then(|value| value.map(SetSessionCookie::new).transpose());
+        match resigned {
+            Ok(set_cookie) => Ok(set_cookie),
+            Err(error) => {
+                warn_resign_failed(&error, self.storage.cookie().name());
+                Ok(None)
+            }
+        }
     }
 
     /// Gives the session a fresh id, keeping its data, and returns the `Set-Cookie` value to
@@ -364,5 +431,21 @@ impl std::fmt::Debug for LoadedSession {
             .field("session", &self.session)
             .field("cookie", &self.storage.cookie().name())
             .finish()
+    }
+}
+
+/// Logs that re-signing an unchanged session failed, at most once a minute in the process,
+/// because every request with such a cookie fails the same way.
+fn warn_resign_failed(error: &SessionError, cookie: &str) {
+    static WARNINGS: WarnLimit = WarnLimit::new();
+    if let Some(held_back) = WARNINGS.admit() {
+        tracing::warn!(
+            error = %error,
+            cookie,
+            held_back,
+            "re-signing an unchanged session failed; no Set-Cookie is sent and the browser \
+             keeps its cookie, which verifies while the older secret is listed (at most one \
+             such warning a minute; held_back counts the others)"
+        );
     }
 }

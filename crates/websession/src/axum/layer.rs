@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use tower_layer::Layer;
 
-use super::service::SessionService;
+use super::service::{CookieOptionsFn, SessionService};
 use crate::storage::SessionStorage;
 use crate::warn_limit::WarnLimit;
+use crate::{CookieOptions, Session};
 
 /// A Tower layer that gives handlers a [`ManagedSession`](super::ManagedSession) and saves it
 /// when the handler returns.
@@ -87,6 +88,7 @@ use crate::warn_limit::WarnLimit;
 pub struct SessionLayer {
     storage: Arc<dyn SessionStorage>,
     rolling_expiry: bool,
+    cookie_options: Option<CookieOptionsFn>,
     refresh_warnings: Arc<WarnLimit>,
 }
 
@@ -108,6 +110,7 @@ impl SessionLayer {
         Self {
             storage,
             rolling_expiry: false,
+            cookie_options: None,
             refresh_warnings: Arc::new(WarnLimit::new()),
         }
     }
@@ -142,11 +145,12 @@ impl SessionLayer {
     /// requests that run at the same time, the cookie of the one that finishes last wins,
     /// even if it only read.
     ///
-    /// Each extension uses the cookie's own attributes: after a handler committed with
+    /// Each extension uses the cookie's own attributes, or those that
+    /// [`cookie_options`](Self::cookie_options) chooses: after a handler committed with
     /// other options through [`ManagedSession::commit_with`](super::ManagedSession::commit_with),
     /// such as a longer `Max-Age` for "remember me", the next request that only reads the
-    /// session sets the cookie's configured `Max-Age` again. A re-signed cookie gets the
-    /// cookie's own attributes too.
+    /// session sets the configured `Max-Age` again. A re-signed cookie gets the same
+    /// attributes.
     ///
     /// Sessions with no data and no id are left alone, so this creates no cookie or record
     /// for visitors without a session. They are those of visitors without a cookie or with a
@@ -188,6 +192,68 @@ impl SessionLayer {
         self
     }
 
+    /// Chooses the cookie options of each save from the session as the handler left it, for
+    /// example a longer `Max-Age` for a user who asked to be remembered. Without it, every
+    /// save uses the cookie's own attributes.
+    ///
+    /// The layer calls `options` whenever it saves a session: a commit, a re-sign, a rolling
+    /// extension, a rotation, and the removal cookie of a destroy, for which it passes the
+    /// new session that follows the destroy. Options that a handler gives to
+    /// [`ManagedSession::commit_with`](super::ManagedSession::commit_with) take precedence,
+    /// field by field, for that response. The function runs after the handler, for every
+    /// request that extracted the session and needs a save, so it should be quick and must
+    /// not block.
+    ///
+    /// Options passed to one commit apply to that response only, as with `commitSession` in
+    /// JavaScript, so a "remember me" cookie committed once with a longer `Max-Age` would
+    /// become a browser-session cookie at the next change. Keeping a flag in the session and
+    /// choosing the options here keeps the longer `Max-Age` on every save.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use axum::{body::Body, http::Request, routing::{get, post}, Router};
+    /// use tower::ServiceExt;
+    /// use websession::axum::{ManagedSession, SessionLayer};
+    /// use websession::{CookieOptions, CookieSessionStorage};
+    ///
+    /// async fn login(mut session: ManagedSession) {
+    ///     session.set("user", "alice");
+    ///     session.set("remember", true);
+    /// }
+    ///
+    /// async fn visit(mut session: ManagedSession) {
+    ///     let visits = session.get("visits").and_then(|visits| visits.as_i64()).unwrap_or(0);
+    ///     session.set("visits", visits + 1);
+    /// }
+    ///
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let layer = SessionLayer::from_storage(CookieSessionStorage::with_secrets(["s3cr3t"])?)
+    ///     .cookie_options(|session| CookieOptions {
+    ///         max_age: session.data().contains_key("remember").then_some(30 * 24 * 3600),
+    ///         ..Default::default()
+    ///     });
+    /// let app = Router::new().route("/login", post(login)).route("/", get(visit)).layer(layer);
+    ///
+    /// let response = app.clone().oneshot(Request::post("/login").body(Body::empty())?).await?;
+    /// let set_cookie = response.headers()["set-cookie"].to_str()?;
+    /// assert!(set_cookie.contains("Max-Age=2592000"));
+    ///
+    /// let cookie = set_cookie.split(';').next().unwrap();
+    /// let response = app.oneshot(Request::get("/").header("cookie", cookie).body(Body::empty())?).await?;
+    /// assert!(response.headers()["set-cookie"].to_str()?.contains("Max-Age=2592000"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    #[must_use]
+    pub fn cookie_options(
+        mut self,
+        options: impl Fn(&Session) -> CookieOptions + Send + Sync + 'static,
+    ) -> Self {
+        self.cookie_options = Some(Arc::new(options));
+        self
+    }
+
     /// Returns the storage the layer loads and saves sessions with.
     ///
     /// # Examples
@@ -210,6 +276,7 @@ impl<S> Layer<S> for SessionLayer {
     fn layer(&self, inner: S) -> Self::Service {
         SessionService::new(inner, self.storage.clone())
             .rolling_expiry(self.rolling_expiry)
+            .choosing_cookie_options(self.cookie_options.clone())
             .sharing_refresh_warnings(self.refresh_warnings.clone())
     }
 }
@@ -219,6 +286,7 @@ impl fmt::Debug for SessionLayer {
         f.debug_struct("SessionLayer")
             .field("cookie", &self.storage.cookie().name())
             .field("rolling_expiry", &self.rolling_expiry)
+            .field("cookie_options", &self.cookie_options.is_some())
             .finish_non_exhaustive()
     }
 }

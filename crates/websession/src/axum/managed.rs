@@ -188,8 +188,9 @@ impl ManagedSession {
     /// The overrides apply to this response only. A later request that changes the session,
     /// even by reading a flash value, saves it with the cookie's own attributes, so a
     /// "remember me" cookie would lose its longer `Max-Age` there, as with `commitSession`
-    /// in JavaScript. To keep it, store a flag in the session and call `commit_with` with
-    /// the same options in every handler that loads a session with the flag set.
+    /// in JavaScript. To keep it, store a flag in the session and choose the options from it
+    /// with [`SessionLayer::cookie_options`](super::SessionLayer::cookie_options), whose
+    /// options these overrides take precedence over, field by field.
     ///
     /// # Examples
     ///

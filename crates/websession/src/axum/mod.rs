@@ -5,7 +5,10 @@
 //!
 //! - [`LoadedSession`] is an extractor that loads the session through the storage in the
 //!   application state. The handler commits or destroys it itself and returns the
-//!   [`SetSessionCookie`], as in the JavaScript API.
+//!   [`SetSessionCookie`], as in the JavaScript API. [`LoadedSession::commit_if_needed`]
+//!   saves only a changed session or one whose cookie needs re-signing after a secret
+//!   rotation, and [`PrivateResponse`] marks responses that show session data without
+//!   sending a cookie.
 //! - [`SessionLayer`] saves sessions automatically: handlers extract a [`ManagedSession`],
 //!   and the layer commits it when it changed, re-signs it after a secret rotation,
 //!   destroys it on request, extends it on each request if asked to, and marks the
@@ -80,5 +83,6 @@ pub use error::SessionError;
 pub use extract::LoadedSession;
 pub use layer::SessionLayer;
 pub use managed::ManagedSession;
+pub use private::PrivateResponse;
 pub use service::SessionService;
 pub use set_cookie::SetSessionCookie;

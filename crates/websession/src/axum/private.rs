@@ -4,6 +4,41 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::http::header::{CACHE_CONTROL, EXPIRES, VARY};
 use axum::http::{HeaderMap, HeaderValue};
+use axum::response::{IntoResponseParts, ResponseParts};
+
+/// A response part that marks a response as depending on the visitor's session, as
+/// [`SetSessionCookie`](super::SetSessionCookie) and [`SessionLayer`](super::SessionLayer)
+/// do: `Vary: Cookie` unless `Vary` already names `Cookie` or `*`, and
+/// `Cache-Control: private` unless the response already has a `Cache-Control` header.
+///
+/// Return it from handlers that show session data without sending a cookie, such as pages
+/// that only read a [`LoadedSession`](super::LoadedSession). Without these headers, a shared
+/// cache could store one visitor's page and serve it to another. Put it after the handler's
+/// own headers in a response tuple, so that those headers are seen.
+///
+/// # Examples
+///
+/// ```
+/// use axum::http::header::VARY;
+/// use axum::response::IntoResponse;
+/// use websession::axum::PrivateResponse;
+///
+/// let response = ([(VARY, "Accept-Encoding")], PrivateResponse, "hello").into_response();
+/// let vary: Vec<_> = response.headers().get_all("vary").iter().collect();
+/// assert_eq!(vary, ["Accept-Encoding", "Cookie"]);
+/// assert_eq!(response.headers()["cache-control"], "private");
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PrivateResponse;
+
+impl IntoResponseParts for PrivateResponse {
+    type Error = std::convert::Infallible;
+
+    fn into_response_parts(self, mut parts: ResponseParts) -> Result<ResponseParts, Self::Error> {
+        mark_private(parts.headers_mut());
+        Ok(parts)
+    }
+}
 
 /// Marks a response as personal: adds `Vary: Cookie` unless `Vary` already names `Cookie` or
 /// `*`, and `Cache-Control: private` unless the response has its own `Cache-Control`.

@@ -44,8 +44,13 @@ pub struct SessionService<S> {
     inner: S,
     storage: Arc<dyn SessionStorage>,
     rolling_expiry: bool,
+    cookie_options: Option<CookieOptionsFn>,
     refresh_warnings: Arc<WarnLimit>,
 }
+
+/// The function that chooses a session's cookie options, set by
+/// [`SessionLayer::cookie_options`](super::SessionLayer::cookie_options).
+pub(super) type CookieOptionsFn = Arc<dyn Fn(&Session) -> CookieOptions + Send + Sync>;
 
 impl<S> SessionService<S> {
     /// Wraps `inner`, keeping sessions in `storage`; usually built by
@@ -66,6 +71,7 @@ impl<S> SessionService<S> {
             inner,
             storage,
             rolling_expiry: false,
+            cookie_options: None,
             refresh_warnings: Arc::new(WarnLimit::new()),
         }
     }
@@ -74,6 +80,13 @@ impl<S> SessionService<S> {
     /// of one layer.
     pub(super) fn sharing_refresh_warnings(mut self, warnings: Arc<WarnLimit>) -> Self {
         self.refresh_warnings = warnings;
+        self
+    }
+
+    /// Sets the function that chooses each save's cookie options, as described at
+    /// [`SessionLayer::cookie_options`](super::SessionLayer::cookie_options).
+    pub(super) fn choosing_cookie_options(mut self, options: Option<CookieOptionsFn>) -> Self {
+        self.cookie_options = options;
         self
     }
 
@@ -120,13 +133,16 @@ where
         let mut inner = std::mem::replace(&mut self.inner, clone);
 
         let slot = SessionSlot::new(self.storage.clone());
-        let rolling_expiry = self.rolling_expiry;
-        let refresh_warnings = self.refresh_warnings.clone();
+        let settings = SaveSettings {
+            rolling_expiry: self.rolling_expiry,
+            cookie_options: self.cookie_options.clone(),
+            refresh_warnings: self.refresh_warnings.clone(),
+        };
         request.extensions_mut().insert(slot.clone());
 
         Box::pin(async move {
             let mut response = inner.call(request).await?;
-            match save(&slot, rolling_expiry, &refresh_warnings).await {
+            match save(&slot, &settings).await {
                 Ok(Saved::Untouched) => {}
                 Ok(Saved::Read { set_cookie }) => {
                     // Marked first, so that the warning checks the headers that go out.
@@ -173,12 +189,30 @@ enum Saved {
     },
 }
 
-/// Commits, rotates or destroys the request's session as the handler left it.
-async fn save(
-    slot: &SessionSlot,
+/// The layer's settings that [`save`] follows.
+struct SaveSettings {
     rolling_expiry: bool,
-    refresh_warnings: &WarnLimit,
-) -> Result<Saved, SaveError> {
+    cookie_options: Option<CookieOptionsFn>,
+    refresh_warnings: Arc<WarnLimit>,
+}
+
+impl SaveSettings {
+    /// Returns the cookie options of a save: those the layer chooses for `session`, with the
+    /// handler's own from `commit_with` taking precedence.
+    fn options_for(&self, session: &Session, handler: Option<&CookieOptions>) -> CookieOptions {
+        let chosen = match &self.cookie_options {
+            Some(choose) => choose(session),
+            None => CookieOptions::default(),
+        };
+        match handler {
+            Some(handler) => chosen.merged(handler),
+            None => chosen,
+        }
+    }
+}
+
+/// Commits, rotates or destroys the request's session as the handler left it.
+async fn save(slot: &SessionSlot, settings: &SaveSettings) -> Result<Saved, SaveError> {
     let SlotState {
         session,
         destroyed,
@@ -200,7 +234,7 @@ async fn save(
         }
     };
     let storage = slot.storage();
-    let options = cookie_options.clone().unwrap_or_default();
+    let options = settings.options_for(&session, cookie_options.as_ref());
 
     if let Some(mut old) = destroyed {
         let removal = storage
@@ -241,7 +275,7 @@ async fn save(
     // create a session for every visitor who has none.
     let changed = session.is_changed();
     let resign = session.needs_resign();
-    let roll = rolling_expiry && !(session.is_empty() && session.id().is_empty());
+    let roll = settings.rolling_expiry && !(session.is_empty() && session.id().is_empty());
     if changed || cookie_options.is_some() {
         let saved = storage
             .touch_session(&mut session, &options)
@@ -251,7 +285,8 @@ async fn save(
         return sent_if_any(saved).map_err(failed("commit"));
     }
     if resign || roll {
-        return Ok(refresh(storage, &mut session, &options, resign, refresh_warnings).await);
+        let warnings = &settings.refresh_warnings;
+        return Ok(refresh(storage, &mut session, &options, resign, warnings).await);
     }
     Ok(Saved::Read { set_cookie: None })
 }

@@ -1,0 +1,224 @@
+//! `SessionLayer::cookie_options`, which chooses each save's cookie options from the session,
+//! driven with real requests through `oneshot`.
+#![cfg(feature = "axum")]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, UNIX_EPOCH};
+
+use axum::routing::{get, post};
+use axum::Router;
+use common::axum_http::{send, set_cookies};
+use common::request_cookie;
+use serde_json::json;
+use websession::axum::{ManagedSession, SessionLayer};
+use websession::{
+    Cookie, CookieOptions, CookieSessionStorage, ManualClock, MemoryStore, ServerSessionStorage,
+    SessionStorage,
+};
+
+const SECRET: &str = "cookie options test secret";
+const THIRTY_DAYS: i64 = 30 * 24 * 3600;
+
+async fn login(mut session: ManagedSession) -> &'static str {
+    session.set("user", "alice");
+    session.flash("notice", "Welcome, alice");
+    "signed in"
+}
+
+async fn login_remembered(mut session: ManagedSession) -> &'static str {
+    session.set("user", "alice");
+    session.set("remember", true);
+    session.flash("notice", "Welcome back, alice");
+    "signed in"
+}
+
+async fn read_notice(mut session: ManagedSession) -> String {
+    format!("notice={}", session.get("notice").unwrap_or_default())
+}
+
+async fn show_user(mut session: ManagedSession) -> String {
+    format!("user={}", session.get("user").unwrap_or_default())
+}
+
+async fn short_lived(mut session: ManagedSession) -> &'static str {
+    session.commit_with(CookieOptions {
+        max_age: Some(60),
+        ..CookieOptions::default()
+    });
+    "short"
+}
+
+async fn logout(mut session: ManagedSession) -> &'static str {
+    session.destroy();
+    "signed out"
+}
+
+/// Makes the layer choose a long `Max-Age` for sessions with the `remember` flag, and
+/// `HttpOnly` for every session.
+fn remember_me(layer: SessionLayer) -> SessionLayer {
+    layer.cookie_options(|session| CookieOptions {
+        max_age: session.has("remember").then_some(THIRTY_DAYS),
+        http_only: Some(true),
+        ..CookieOptions::default()
+    })
+}
+
+fn app(layer: SessionLayer) -> Router {
+    Router::new()
+        .route("/login", post(login))
+        .route("/login-remembered", post(login_remembered))
+        .route("/notice", get(read_notice))
+        .route("/user", get(show_user))
+        .route("/short", post(short_lived))
+        .route("/logout", post(logout))
+        .layer(layer)
+}
+
+fn cookie_storage(secrets: &[&str]) -> Arc<dyn SessionStorage> {
+    let cookie = Cookie::builder("__session")
+        .secrets(secrets)
+        .build()
+        .unwrap();
+    Arc::new(CookieSessionStorage::new(cookie))
+}
+
+/// Sends a request and returns the one `Set-Cookie` value of the response.
+async fn single_set_cookie(app: &Router, method: &str, path: &str, cookie: Option<&str>) -> String {
+    let response = send(app, method, path, cookie).await;
+    let values = set_cookies(&response);
+    assert_eq!(values.len(), 1, "{method} {path}: {values:?}");
+    values.into_iter().next().unwrap()
+}
+
+fn attributes(set_cookie: &str) -> Vec<&str> {
+    set_cookie.split("; ").skip(1).collect()
+}
+
+#[tokio::test]
+async fn chosen_max_age_kept_on_later_change() {
+    let app = app(remember_me(SessionLayer::new(cookie_storage(&[SECRET]))));
+
+    let set_cookie = single_set_cookie(&app, "POST", "/login-remembered", None).await;
+    assert_eq!(
+        attributes(&set_cookie),
+        ["Max-Age=2592000", "Path=/", "HttpOnly", "SameSite=Lax"]
+    );
+
+    // Reading the flash value changes the session, and the new cookie keeps the Max-Age.
+    let cookie = request_cookie(&set_cookie).to_owned();
+    let set_cookie = single_set_cookie(&app, "GET", "/notice", Some(&cookie)).await;
+    assert_eq!(
+        attributes(&set_cookie),
+        ["Max-Age=2592000", "Path=/", "HttpOnly", "SameSite=Lax"]
+    );
+}
+
+#[tokio::test]
+async fn session_without_flag_gets_no_max_age() {
+    let app = app(remember_me(SessionLayer::new(cookie_storage(&[SECRET]))));
+
+    let set_cookie = single_set_cookie(&app, "POST", "/login", None).await;
+    assert_eq!(
+        attributes(&set_cookie),
+        ["Path=/", "HttpOnly", "SameSite=Lax"]
+    );
+}
+
+#[tokio::test]
+async fn without_chooser_cookie_attributes_apply() {
+    let app = app(SessionLayer::new(cookie_storage(&[SECRET])));
+
+    let set_cookie = single_set_cookie(&app, "POST", "/login-remembered", None).await;
+    assert_eq!(attributes(&set_cookie), ["Path=/", "SameSite=Lax"]);
+}
+
+#[tokio::test]
+async fn commit_with_overrides_chosen_fields() {
+    let app = app(remember_me(SessionLayer::new(cookie_storage(&[SECRET]))));
+    let set_cookie = single_set_cookie(&app, "POST", "/login-remembered", None).await;
+    let cookie = request_cookie(&set_cookie).to_owned();
+
+    let set_cookie = single_set_cookie(&app, "POST", "/short", Some(&cookie)).await;
+    assert_eq!(
+        attributes(&set_cookie),
+        ["Max-Age=60", "Path=/", "HttpOnly", "SameSite=Lax"],
+        "the handler's Max-Age wins, the chosen HttpOnly stays"
+    );
+}
+
+#[tokio::test]
+async fn chosen_options_apply_to_resign() {
+    let old_app = app(SessionLayer::new(cookie_storage(&["old secret"])));
+    let set_cookie = single_set_cookie(&old_app, "POST", "/login-remembered", None).await;
+    let cookie = request_cookie(&set_cookie).to_owned();
+
+    let rotated = cookie_storage(&[SECRET, "old secret"]);
+    let app = app(remember_me(SessionLayer::new(rotated)));
+    let set_cookie = single_set_cookie(&app, "GET", "/user", Some(&cookie)).await;
+    assert_ne!(
+        request_cookie(&set_cookie),
+        cookie,
+        "signed with the new secret"
+    );
+    assert_eq!(
+        attributes(&set_cookie),
+        ["Max-Age=2592000", "Path=/", "HttpOnly", "SameSite=Lax"]
+    );
+}
+
+#[tokio::test]
+async fn chosen_options_apply_to_rolling_expiry() {
+    let layer = SessionLayer::new(cookie_storage(&[SECRET])).rolling_expiry(true);
+    let app = app(remember_me(layer));
+    let set_cookie = single_set_cookie(&app, "POST", "/login-remembered", None).await;
+    let cookie = request_cookie(&set_cookie).to_owned();
+
+    let set_cookie = single_set_cookie(&app, "GET", "/user", Some(&cookie)).await;
+    assert_eq!(
+        attributes(&set_cookie),
+        ["Max-Age=2592000", "Path=/", "HttpOnly", "SameSite=Lax"]
+    );
+}
+
+#[tokio::test]
+async fn removal_cookie_uses_chosen_options() {
+    let app = app(remember_me(SessionLayer::new(cookie_storage(&[SECRET]))));
+    let set_cookie = single_set_cookie(&app, "POST", "/login-remembered", None).await;
+    let cookie = request_cookie(&set_cookie).to_owned();
+
+    let set_cookie = single_set_cookie(&app, "POST", "/logout", Some(&cookie)).await;
+    assert_eq!(
+        set_cookie,
+        "__session=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax"
+    );
+}
+
+#[tokio::test]
+async fn chosen_max_age_sets_record_expiry() {
+    let clock = ManualClock::new(UNIX_EPOCH + Duration::from_secs(1_700_000_000));
+    let cookie = Cookie::builder("__session")
+        .secrets([SECRET])
+        .clock(Arc::new(clock.clone()))
+        .build()
+        .unwrap();
+    let store = MemoryStore::new().with_clock(Arc::new(clock.clone()));
+    let storage: Arc<dyn SessionStorage> = Arc::new(ServerSessionStorage::new(cookie, store));
+    let app = app(remember_me(SessionLayer::new(storage.clone())));
+
+    let remembered = single_set_cookie(&app, "POST", "/login-remembered", None).await;
+    let remembered = request_cookie(&remembered).to_owned();
+    let plain = single_set_cookie(&app, "POST", "/login", None).await;
+    let plain = request_cookie(&plain).to_owned();
+
+    // Past the default lifetime of 14 days, within the chosen 30.
+    clock.advance(Duration::from_secs(20 * 24 * 3600));
+    let mut session = storage.get_session(Some(&remembered)).await.unwrap();
+    assert_eq!(session.get("user"), Some(json!("alice")));
+    let session = storage.get_session(Some(&plain)).await.unwrap();
+    assert!(
+        session.data().is_empty(),
+        "the record without the flag expired"
+    );
+}
