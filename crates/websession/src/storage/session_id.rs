@@ -27,7 +27,8 @@ pub(crate) const GENERATED_ID_LEN: usize = (ID_BYTES * 4).div_ceil(3);
 pub const MAX_SESSION_ID_LEN: usize = 128;
 
 /// Generates a session id: 128 bits from the operating system's random number generator,
-/// in URL-safe base64 without padding (22 characters of `A-Z a-z 0-9 - _`).
+/// in URL-safe base64 without padding (22 characters of `A-Z a-z 0-9 - _`). It serves as well
+/// for other tokens that must be unguessable, such as a CSRF token kept in the session.
 ///
 /// # Panics
 ///
