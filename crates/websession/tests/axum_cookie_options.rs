@@ -34,6 +34,12 @@ async fn login_remembered(mut session: ManagedSession) -> &'static str {
     "signed in"
 }
 
+async fn login_admin(mut session: ManagedSession) -> &'static str {
+    session.set("user", "root");
+    session.set("admin", true);
+    "signed in"
+}
+
 async fn read_notice(mut session: ManagedSession) -> String {
     format!("notice={}", session.get("notice").unwrap_or_default())
 }
@@ -69,6 +75,7 @@ fn app(layer: SessionLayer) -> Router {
     Router::new()
         .route("/login", post(login))
         .route("/login-remembered", post(login_remembered))
+        .route("/login-admin", post(login_admin))
         .route("/notice", get(read_notice))
         .route("/user", get(show_user))
         .route("/short", post(short_lived))
@@ -192,6 +199,25 @@ async fn removal_cookie_uses_chosen_options() {
     assert_eq!(
         set_cookie,
         "__session=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly; SameSite=Lax"
+    );
+}
+
+#[tokio::test]
+async fn removal_cookie_options_from_destroyed_session() {
+    let layer =
+        SessionLayer::new(cookie_storage(&[SECRET])).cookie_options(|session| CookieOptions {
+            path: session.has("admin").then(|| "/admin".to_owned()),
+            ..CookieOptions::default()
+        });
+    let app = app(layer);
+    let set_cookie = single_set_cookie(&app, "POST", "/login-admin", None).await;
+    assert_eq!(attributes(&set_cookie), ["Path=/admin", "SameSite=Lax"]);
+    let cookie = request_cookie(&set_cookie).to_owned();
+
+    let set_cookie = single_set_cookie(&app, "POST", "/logout", Some(&cookie)).await;
+    assert_eq!(
+        set_cookie, "__session=; Path=/admin; Expires=Thu, 01 Jan 1970 00:00:00 GMT; SameSite=Lax",
+        "the removal cookie names the path of the cookie it removes"
     );
 }
 

@@ -197,8 +197,9 @@ impl SessionLayer {
     /// save uses the cookie's own attributes.
     ///
     /// The layer calls `options` whenever it saves a session: a commit, a re-sign, a rolling
-    /// extension, a rotation, and the removal cookie of a destroy, for which it passes the
-    /// new session that follows the destroy. Options that a handler gives to
+    /// extension, a rotation, and the removal cookie of a destroy. For the removal cookie it
+    /// passes the destroyed session, data included, so that a `Path` or `Domain` chosen from
+    /// the data matches the cookie to remove. Options that a handler gives to
     /// [`ManagedSession::commit_with`](super::ManagedSession::commit_with) take precedence,
     /// field by field, for that response. The function runs after the handler, for every
     /// request that extracted the session and needs a save, so it should be quick and must

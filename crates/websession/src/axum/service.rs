@@ -237,8 +237,11 @@ async fn save(slot: &SessionSlot, settings: &SaveSettings) -> Result<Saved, Save
     let options = settings.options_for(&session, cookie_options.as_ref());
 
     if let Some(mut old) = destroyed {
+        // The removal cookie must carry the Path and Domain of the cookie it removes, which
+        // was saved with the options chosen for the destroyed session.
+        let removal_options = settings.options_for(&old, cookie_options.as_ref());
         let removal = storage
-            .destroy_session(&mut old, &options)
+            .destroy_session(&mut old, &removal_options)
             .await
             .map_err(failed("destroy"))?;
         tracing::debug!(cookie, "session destroyed");
