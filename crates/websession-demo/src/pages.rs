@@ -79,6 +79,7 @@ pub fn login_form(error: Option<&str>) -> String {
         "<form id=\"login-form\" method=\"post\" action=\"/login\">\n\
          <label for=\"user\">User name</label>\n\
          <input id=\"user\" name=\"user\" autocomplete=\"username\" required maxlength=\"64\">\n\
+         <label><input id=\"remember\" name=\"remember\" type=\"checkbox\"> Remember me for 30 days</label>\n\
          <button id=\"login-button\" type=\"submit\">Sign in</button>\n</form>\n\
          <p>Any name works: there are no passwords in this demo.</p>\n",
     );

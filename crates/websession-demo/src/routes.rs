@@ -11,7 +11,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use serde_json::Value;
 use websession::axum::{ManagedSession, SessionLayer};
-use websession::SessionStorage;
+use websession::{CookieOptions, Session, SessionStorage};
 
 use crate::access_log::log_request;
 use crate::json_view;
@@ -23,6 +23,10 @@ const USER: &str = "user";
 const VISITS: &str = "visits";
 /// Flash key of the message shown once on the next page.
 const NOTICE: &str = "notice";
+/// Session key set when the user chose to stay signed in after the browser closes.
+const REMEMBER: &str = "remember";
+/// How long the cookie of a remembered session lasts after its last save, in seconds.
+const REMEMBERED_MAX_AGE: i64 = 30 * 24 * 3600;
 /// Longest accepted user name, in characters.
 const MAX_USER_LEN: usize = 64;
 
@@ -45,8 +49,18 @@ pub fn app(storage: Arc<dyn SessionStorage>, store_label: &str) -> Router {
         .route("/logout", axum::routing::post(logout))
         .route("/session", get(session_page))
         .with_state(state)
-        .layer(SessionLayer::new(storage))
+        .layer(SessionLayer::new(storage).cookie_options(remembered_options))
         .layer(middleware::from_fn(log_request))
+}
+
+/// Chooses a `Max-Age` of 30 days for each save of a remembered session. Other sessions get
+/// the cookie's own attributes, so without a configured `Max-Age` they end when the browser
+/// closes.
+fn remembered_options(session: &Session) -> CookieOptions {
+    CookieOptions {
+        max_age: session.has(REMEMBER).then_some(REMEMBERED_MAX_AGE),
+        ..CookieOptions::default()
+    }
 }
 
 async fn home(mut session: ManagedSession) -> Html<String> {
@@ -74,6 +88,9 @@ async fn login_page() -> Html<String> {
 struct LoginForm {
     #[serde(default)]
     user: String,
+    /// The "remember me" checkbox, which browsers send only when it is checked.
+    #[serde(default)]
+    remember: Option<String>,
 }
 
 async fn login(mut session: ManagedSession, Form(form): Form<LoginForm>) -> Response {
@@ -97,6 +114,11 @@ async fn login(mut session: ManagedSession, Form(form): Form<LoginForm>) -> Resp
         session.unset(VISITS);
     }
     session.set(USER, user);
+    if form.remember.is_some() {
+        session.set(REMEMBER, true);
+    } else {
+        session.unset(REMEMBER);
+    }
     session.flash(NOTICE, format!("Welcome, {user}! You are signed in."));
     tracing::debug!("user signed in");
     Redirect::to("/").into_response()
@@ -250,6 +272,54 @@ mod tests {
         assert_eq!(values.len(), 1, "{values:?}");
         let set_cookie = values[0].to_str().unwrap();
         set_cookie.split(';').next().unwrap().to_owned()
+    }
+
+    /// Returns the attributes of the response's single `Set-Cookie`.
+    fn set_cookie_attributes(response: &Response<Body>) -> Vec<String> {
+        let values: Vec<_> = response.headers().get_all("set-cookie").iter().collect();
+        assert_eq!(values.len(), 1, "{values:?}");
+        let set_cookie = values[0].to_str().unwrap();
+        set_cookie.split("; ").skip(1).map(str::to_owned).collect()
+    }
+
+    #[tokio::test]
+    async fn remembered_login_keeps_max_age() {
+        let app = test_app();
+        let response = app
+            .clone()
+            .oneshot(login_request("ada&remember=on", None))
+            .await
+            .unwrap();
+        assert_eq!(
+            set_cookie_attributes(&response),
+            ["Max-Age=2592000", "Path=/", "HttpOnly", "SameSite=Lax"]
+        );
+
+        // The home page reads the flash notice and counts the visit, so it saves again.
+        let cookie = next_cookie(&response);
+        let request = Request::get("/")
+            .header("cookie", &cookie)
+            .body(Body::empty())
+            .unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        assert_eq!(
+            set_cookie_attributes(&response),
+            ["Max-Age=2592000", "Path=/", "HttpOnly", "SameSite=Lax"]
+        );
+    }
+
+    #[tokio::test]
+    async fn login_without_remember_forgets_it() {
+        let response = send(login_request("ada&remember=on", None)).await;
+        let remembered = next_cookie(&response);
+
+        let response = send(login_request("ada", Some(&remembered))).await;
+        assert_eq!(
+            set_cookie_attributes(&response),
+            ["Path=/", "HttpOnly", "SameSite=Lax"]
+        );
+        let parsed = cookie().parse(Some(&next_cookie(&response)));
+        assert_eq!(parsed.unwrap().get("remember"), None);
     }
 
     #[tokio::test]
