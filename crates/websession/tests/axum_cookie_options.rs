@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -61,6 +62,12 @@ async fn logout(mut session: ManagedSession) -> &'static str {
     "signed out"
 }
 
+async fn logout_with_flash(mut session: ManagedSession) -> &'static str {
+    session.destroy();
+    session.flash("notice", "Goodbye");
+    "signed out"
+}
+
 /// Makes the layer choose a long `Max-Age` for sessions with the `remember` flag, and
 /// `HttpOnly` for every session.
 fn remember_me(layer: SessionLayer) -> SessionLayer {
@@ -80,6 +87,7 @@ fn app(layer: SessionLayer) -> Router {
         .route("/user", get(show_user))
         .route("/short", post(short_lived))
         .route("/logout", post(logout))
+        .route("/logout-flash", post(logout_with_flash))
         .layer(layer)
 }
 
@@ -202,14 +210,17 @@ async fn removal_cookie_uses_chosen_options() {
     );
 }
 
+/// A layer that chooses `Path=/admin` for sessions with the `admin` flag.
+fn admin_path(layer: SessionLayer) -> SessionLayer {
+    layer.cookie_options(|session| CookieOptions {
+        path: session.has("admin").then(|| "/admin".to_owned()),
+        ..CookieOptions::default()
+    })
+}
+
 #[tokio::test]
 async fn removal_cookie_options_from_destroyed_session() {
-    let layer =
-        SessionLayer::new(cookie_storage(&[SECRET])).cookie_options(|session| CookieOptions {
-            path: session.has("admin").then(|| "/admin".to_owned()),
-            ..CookieOptions::default()
-        });
-    let app = app(layer);
+    let app = app(admin_path(SessionLayer::new(cookie_storage(&[SECRET]))));
     let set_cookie = single_set_cookie(&app, "POST", "/login-admin", None).await;
     assert_eq!(attributes(&set_cookie), ["Path=/admin", "SameSite=Lax"]);
     let cookie = request_cookie(&set_cookie).to_owned();
@@ -219,6 +230,67 @@ async fn removal_cookie_options_from_destroyed_session() {
         set_cookie, "__session=; Path=/admin; Expires=Thu, 01 Jan 1970 00:00:00 GMT; SameSite=Lax",
         "the removal cookie names the path of the cookie it removes"
     );
+}
+
+#[tokio::test]
+async fn new_session_after_destroy_removes_old_path() {
+    let app = app(admin_path(SessionLayer::new(cookie_storage(&[SECRET]))));
+    let set_cookie = single_set_cookie(&app, "POST", "/login-admin", None).await;
+    let cookie = request_cookie(&set_cookie).to_owned();
+
+    let response = send(&app, "POST", "/logout-flash", Some(&cookie)).await;
+    let values = set_cookies(&response);
+    assert_eq!(values.len(), 2, "{values:?}");
+    assert_eq!(
+        values[0],
+        "__session=; Path=/admin; Expires=Thu, 01 Jan 1970 00:00:00 GMT; SameSite=Lax"
+    );
+    assert_eq!(attributes(&values[1]), ["Path=/", "SameSite=Lax"]);
+    let storage = cookie_storage(&[SECRET]);
+    let mut session = storage
+        .get_session(Some(request_cookie(&values[1])))
+        .await
+        .unwrap();
+    assert_eq!(session.get("notice"), Some(json!("Goodbye")));
+    assert_eq!(session.get("admin"), None);
+}
+
+#[tokio::test]
+async fn new_session_after_destroy_same_path_one_cookie() {
+    let app = app(admin_path(SessionLayer::new(cookie_storage(&[SECRET]))));
+    let set_cookie = single_set_cookie(&app, "POST", "/login", None).await;
+    let cookie = request_cookie(&set_cookie).to_owned();
+
+    let set_cookie = single_set_cookie(&app, "POST", "/logout-flash", Some(&cookie)).await;
+    assert_eq!(
+        attributes(&set_cookie),
+        ["Path=/", "SameSite=Lax"],
+        "the new cookie replaces the old one"
+    );
+}
+
+#[tokio::test]
+async fn chooser_not_called_without_save() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let layer = SessionLayer::new(cookie_storage(&[SECRET])).cookie_options(move |_| {
+        counter.fetch_add(1, Ordering::Relaxed);
+        CookieOptions::default()
+    });
+    let app = app(layer);
+    let set_cookie = single_set_cookie(&app, "POST", "/login", None).await;
+    assert_eq!(calls.load(Ordering::Relaxed), 1, "one call for the commit");
+    let cookie = request_cookie(&set_cookie).to_owned();
+    let _ = single_set_cookie(&app, "GET", "/notice", Some(&cookie)).await;
+    assert_eq!(
+        calls.load(Ordering::Relaxed),
+        2,
+        "one call for the flash read"
+    );
+
+    let response = send(&app, "GET", "/user", Some(&cookie)).await;
+    assert!(set_cookies(&response).is_empty());
+    assert_eq!(calls.load(Ordering::Relaxed), 2, "no call for a read");
 }
 
 #[tokio::test]

@@ -124,6 +124,18 @@ async fn visit(
     Ok((PrivateResponse, session.commit_if_needed().await?, body))
 }
 
+/// Reads the user and saves what needs saving with a `Max-Age` of ten minutes.
+async fn visit_remembered(
+    mut session: LoadedSession,
+) -> Result<(Option<SetSessionCookie>, String), SessionError> {
+    let body = format!("user={}", session.get("user").unwrap_or_default());
+    let options = CookieOptions {
+        max_age: Some(600),
+        ..CookieOptions::default()
+    };
+    Ok((session.commit_if_needed_with(&options).await?, body))
+}
+
 fn storage() -> Arc<dyn SessionStorage> {
     Arc::new(CookieSessionStorage::with_secrets(["extract test secret"]).unwrap())
 }
@@ -139,6 +151,7 @@ fn app(storage: Arc<dyn SessionStorage>) -> Router {
         .route("/rotate", post(rotate_only))
         .route("/rotate-remembered", post(rotate_remembered))
         .route("/visit", get(visit))
+        .route("/visit-remembered", get(visit_remembered))
         .with_state(storage)
 }
 
@@ -393,6 +406,26 @@ async fn commit_if_needed_resigns_old_cookie() {
         set_cookies(&response).is_empty(),
         "signed with the current secret"
     );
+}
+
+#[tokio::test]
+async fn commit_if_needed_with_applies_to_resign() {
+    let old_cookie = login_cookie(&app(storage_with_secrets(&["extract test secret"]))).await;
+    let rotated = app(storage_with_secrets(&["new secret", "extract test secret"]));
+
+    let response = send(&rotated, "GET", "/visit-remembered", Some(&old_cookie)).await;
+    let values = set_cookies(&response);
+    assert_eq!(body_text(response).await, "user=\"alice\"");
+    assert_eq!(values.len(), 1, "{values:?}");
+    assert_eq!(
+        values[0].split("; ").skip(1).collect::<Vec<_>>(),
+        ["Max-Age=600", "Path=/", "SameSite=Lax"]
+    );
+    assert_ne!(request_cookie(&values[0]), old_cookie);
+
+    let new_cookie = request_cookie(&values[0]);
+    let response = send(&rotated, "GET", "/visit-remembered", Some(&new_cookie)).await;
+    assert!(set_cookies(&response).is_empty(), "nothing to save");
 }
 
 /// A storage whose cookies all verified with an older secret and whose commits all fail

@@ -178,15 +178,53 @@ impl LoadedSession {
     /// # }).unwrap();
     /// ```
     pub async fn commit_if_needed(&mut self) -> Result<Option<SetSessionCookie>, SessionError> {
+        self.commit_if_needed_with(&CookieOptions::default()).await
+    }
+
+    /// Saves the session if it needs saving, like
+    /// [`commit_if_needed`](Self::commit_if_needed), with `overrides` replacing cookie
+    /// attributes for the commit or the re-sign. Give a remembered session the same longer
+    /// `Max-Age` on every call, so that neither a later change nor a re-sign turns it into a
+    /// browser-session cookie.
+    ///
+    /// # Errors
+    ///
+    /// As [`commit_with`](Self::commit_with), for a changed session only. Invalid
+    /// `overrides` make a re-sign fail, which is logged and returns `None`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use axum::{extract::FromRequestParts, http::Request};
+    /// # use std::sync::Arc;
+    /// # use websession::{axum::LoadedSession, CookieOptions, CookieSessionStorage, SessionStorage};
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// # let storage: Arc<dyn SessionStorage> = Arc::new(CookieSessionStorage::with_secrets(["s3cr3t"])?);
+    /// # let (mut parts, ()) = Request::new(()).into_parts();
+    /// let mut session = LoadedSession::from_request_parts(&mut parts, &storage).await?;
+    /// session.set("remember", true);
+    /// let remember = CookieOptions {
+    ///     max_age: session.has("remember").then_some(30 * 24 * 3600),
+    ///     ..Default::default()
+    /// };
+    /// let set_cookie = session.commit_if_needed_with(&remember).await?.expect("changed");
+    /// assert!(set_cookie.value().to_str()?.contains("Max-Age=2592000"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn commit_if_needed_with(
+        &mut self,
+        overrides: &CookieOptions,
+    ) -> Result<Option<SetSessionCookie>, SessionError> {
         if self.session.is_changed() {
-            return self.commit().await.map(Some);
+            return self.commit_with(overrides).await.map(Some);
         }
         if !self.session.needs_resign() {
             return Ok(None);
         }
         let resigned = self
             .storage
-            .touch_session(&mut self.session, &CookieOptions::default())
+            .touch_session(&mut self.session, overrides)
             .await
             .map_err(SessionError::from)
             .and_then(|value| value.map(SetSessionCookie::new).transpose());

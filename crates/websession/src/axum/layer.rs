@@ -193,17 +193,22 @@ impl SessionLayer {
     }
 
     /// Chooses the cookie options of each save from the session as the handler left it, for
-    /// example a longer `Max-Age` for a user who asked to be remembered. Without it, every
+    /// example a longer `Max-Age` for a user who chose to be remembered. Without it, every
     /// save uses the cookie's own attributes.
     ///
     /// The layer calls `options` whenever it saves a session: a commit, a re-sign, a rolling
     /// extension, a rotation, and the removal cookie of a destroy. For the removal cookie it
     /// passes the destroyed session, data included, so that a `Path` or `Domain` chosen from
-    /// the data matches the cookie to remove. Options that a handler gives to
+    /// the data matches the cookie to remove. When the handler sets data in the new session
+    /// after the destroy and its cookie gets another `Path` or `Domain`, the layer sends the
+    /// removal cookie and the new cookie. The function runs after the handler, only for
+    /// requests that save, so it should be quick and must not block.
+    ///
+    /// Options that a handler gives to
     /// [`ManagedSession::commit_with`](super::ManagedSession::commit_with) take precedence,
-    /// field by field, for that response. The function runs after the handler, for every
-    /// request that extracted the session and needs a save, so it should be quick and must
-    /// not block.
+    /// field by field, for that response. A field that the handler leaves `None` keeps the
+    /// chosen value, so an `expires` from the handler goes out next to a chosen `max_age`,
+    /// which browsers then follow.
     ///
     /// Options passed to one commit apply to that response only, as with `commitSession` in
     /// JavaScript, so a "remember me" cookie committed once with a longer `Max-Age` would

@@ -11,10 +11,17 @@ use axum::response::{IntoResponseParts, ResponseParts};
 /// do: `Vary: Cookie` unless `Vary` already names `Cookie` or `*`, and
 /// `Cache-Control: private` unless the response already has a `Cache-Control` header.
 ///
-/// Return it from handlers that show session data without sending a cookie, such as pages
-/// that only read a [`LoadedSession`](super::LoadedSession). Without these headers, a shared
-/// cache could store one visitor's page and serve it to another. Put it after the handler's
-/// own headers in a response tuple, so that those headers are seen.
+/// Return it from handlers that show session data and may send no cookie, such as pages
+/// that read a [`LoadedSession`](super::LoadedSession) and end with
+/// [`commit_if_needed`](super::LoadedSession::commit_if_needed). Next to a
+/// [`SetSessionCookie`](super::SetSessionCookie), it adds no header twice. Without these
+/// headers, a shared cache could store one visitor's page and serve it to another.
+///
+/// Put it after the handler's own headers in a response tuple: a header array such as
+/// `[(VARY, "Accept-Encoding")]` replaces the values its headers already have, so placed
+/// after this part it would drop `Cookie` from `Vary`. A `Cache-Control` header that the
+/// handler set stays as it is, even one that lets shared caches store the page, such as
+/// `max-age=60` without `private`.
 ///
 /// # Examples
 ///

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::http::header::SET_COOKIE;
-use axum::http::{Request, Response, StatusCode};
+use axum::http::{HeaderMap, Request, Response, StatusCode};
 use tower_service::Service;
 
 use super::error::SessionError;
@@ -145,13 +145,13 @@ where
             match save(&slot, &settings).await {
                 Ok(Saved::Untouched) => {}
                 Ok(Saved::Read { set_cookie }) => {
-                    // Marked first, so that the warning checks the headers that go out.
-                    let headers = response.headers_mut();
-                    mark_private(headers);
-                    if let Some(value) = set_cookie {
-                        warn_if_shared_cacheable(headers, slot.storage().cookie().name());
-                        headers.append(SET_COOKIE, value.value().clone());
-                    }
+                    send_cookies(response.headers_mut(), &slot, set_cookie);
+                }
+                Ok(Saved::Replaced {
+                    removal,
+                    set_cookie,
+                }) => {
+                    send_cookies(response.headers_mut(), &slot, [removal, set_cookie]);
                 }
                 Err(SaveError { step, error }) => {
                     tracing::error!(
@@ -166,6 +166,21 @@ where
             }
             Ok(response)
         })
+    }
+}
+
+/// Marks a response whose handler extracted the session as private and appends the
+/// session's `Set-Cookie` headers, if any.
+fn send_cookies(
+    headers: &mut HeaderMap,
+    slot: &SessionSlot,
+    set_cookies: impl IntoIterator<Item = SetSessionCookie>,
+) {
+    // Marked first, so that the warning checks the headers that go out.
+    mark_private(headers);
+    for value in set_cookies {
+        warn_if_shared_cacheable(headers, slot.storage().cookie().name());
+        headers.append(SET_COOKIE, value.value().clone());
     }
 }
 
@@ -186,6 +201,12 @@ enum Saved {
     /// the header to send, if any.
     Read {
         set_cookie: Option<SetSessionCookie>,
+    },
+    /// A handler destroyed the session and set data in the new one, whose cookie has another
+    /// `Path` or `Domain`, so the old cookie needs its own removal cookie.
+    Replaced {
+        removal: SetSessionCookie,
+        set_cookie: SetSessionCookie,
     },
 }
 
@@ -216,7 +237,7 @@ async fn save(slot: &SessionSlot, settings: &SaveSettings) -> Result<Saved, Save
     let SlotState {
         session,
         destroyed,
-        cookie_options,
+        cookie_options: handler_options,
         rotate_id,
     } = slot.take();
     let cookie = slot.storage().cookie().name();
@@ -234,34 +255,16 @@ async fn save(slot: &SessionSlot, settings: &SaveSettings) -> Result<Saved, Save
         }
     };
     let storage = slot.storage();
-    let options = settings.options_for(&session, cookie_options.as_ref());
+    let handler_options = handler_options.as_ref();
 
-    if let Some(mut old) = destroyed {
-        // The removal cookie must carry the Path and Domain of the cookie it removes, which
-        // was saved with the options chosen for the destroyed session.
-        let removal_options = settings.options_for(&old, cookie_options.as_ref());
-        let removal = storage
-            .destroy_session(&mut old, &removal_options)
-            .await
-            .map_err(failed("destroy"))?;
-        tracing::debug!(cookie, "session destroyed");
-        // Only data set since the destroy makes the new session worth storing. It has no
-        // record yet, so a rotation requested after the destroy is a plain commit. Its
-        // Set-Cookie replaces the removal cookie, because both name the same cookie.
-        if !session.is_changed() {
-            return sent(removal).map_err(failed("destroy"));
-        }
-        let value = storage
-            .commit_session(&mut session, &options)
-            .await
-            .map_err(failed("commit after destroy"))?;
-        tracing::debug!(cookie, "new session committed after destroy");
-        return sent(value).map_err(failed("commit after destroy"));
+    if let Some(old) = destroyed {
+        return save_after_destroy(storage, old, session, settings, handler_options).await;
     }
 
     // A rotation sends a cookie even for unchanged data, because the id in it is new. When
     // another request destroyed the session or rotated its id meanwhile, nothing is sent.
     if rotate_id {
+        let options = settings.options_for(&session, handler_options);
         let rotated = storage
             .try_rotate_id(&mut session, &options)
             .await
@@ -279,7 +282,8 @@ async fn save(slot: &SessionSlot, settings: &SaveSettings) -> Result<Saved, Save
     let changed = session.is_changed();
     let resign = session.needs_resign();
     let roll = settings.rolling_expiry && !(session.is_empty() && session.id().is_empty());
-    if changed || cookie_options.is_some() {
+    if changed || handler_options.is_some() {
+        let options = settings.options_for(&session, handler_options);
         let saved = storage
             .touch_session(&mut session, &options)
             .await
@@ -288,10 +292,58 @@ async fn save(slot: &SessionSlot, settings: &SaveSettings) -> Result<Saved, Save
         return sent_if_any(saved).map_err(failed("commit"));
     }
     if resign || roll {
+        let options = settings.options_for(&session, handler_options);
         let warnings = &settings.refresh_warnings;
         return Ok(refresh(storage, &mut session, &options, resign, warnings).await);
     }
     Ok(Saved::Read { set_cookie: None })
+}
+
+/// Deletes the destroyed session `old` and commits `session`, the one that followed it, when
+/// the handler set data in it.
+async fn save_after_destroy(
+    storage: &Arc<dyn SessionStorage>,
+    mut old: Session,
+    mut session: Session,
+    settings: &SaveSettings,
+    handler_options: Option<&CookieOptions>,
+) -> Result<Saved, SaveError> {
+    let cookie = storage.cookie().name();
+
+    // The removal cookie must carry the Path and Domain of the cookie it removes, which
+    // was saved with the options chosen for the destroyed session.
+    let removal_options = settings.options_for(&old, handler_options);
+    let removal = storage
+        .destroy_session(&mut old, &removal_options)
+        .await
+        .map_err(failed("destroy"))?;
+    tracing::debug!(cookie, "session destroyed");
+
+    // Only data set since the destroy makes the new session worth storing. It has no record
+    // yet, so a rotation requested after the destroy is a plain commit.
+    if !session.is_changed() {
+        return sent(removal).map_err(failed("destroy"));
+    }
+    let options = settings.options_for(&session, handler_options);
+    let value = storage
+        .commit_session(&mut session, &options)
+        .await
+        .map_err(failed("commit after destroy"))?;
+    tracing::debug!(cookie, "new session committed after destroy");
+
+    // With the same Path and Domain, the new cookie replaces the old one in the browser, so
+    // the removal cookie is not needed. With others, they are two cookies, and the old one
+    // must be removed on its own.
+    let own = storage.cookie().options();
+    let removal_scope = own.merged(&removal_options);
+    let new_scope = own.merged(&options);
+    if removal_scope.path == new_scope.path && removal_scope.domain == new_scope.domain {
+        return sent(value).map_err(failed("commit after destroy"));
+    }
+    Ok(Saved::Replaced {
+        removal: SetSessionCookie::new(removal).map_err(failed("destroy"))?,
+        set_cookie: SetSessionCookie::new(value).map_err(failed("commit after destroy"))?,
+    })
 }
 
 /// A failure of [`save`], with the step that failed for the log.
