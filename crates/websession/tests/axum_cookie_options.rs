@@ -8,15 +8,18 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
+use axum::body::Body;
+use axum::http::Request;
 use axum::routing::{get, post};
 use axum::Router;
 use common::axum_http::{send, set_cookies};
 use common::request_cookie;
 use serde_json::json;
-use websession::axum::{ManagedSession, SessionLayer};
+use tower::ServiceExt;
+use websession::axum::{ManagedSession, SessionLayer, SessionService};
 use websession::{
     Cookie, CookieOptions, CookieSessionStorage, ManualClock, MemoryStore, ServerSessionStorage,
-    SessionStorage,
+    Session, SessionStorage,
 };
 
 const SECRET: &str = "cookie options test secret";
@@ -68,14 +71,18 @@ async fn logout_with_flash(mut session: ManagedSession) -> &'static str {
     "signed out"
 }
 
-/// Makes the layer choose a long `Max-Age` for sessions with the `remember` flag, and
-/// `HttpOnly` for every session.
-fn remember_me(layer: SessionLayer) -> SessionLayer {
-    layer.cookie_options(|session| CookieOptions {
+/// Chooses a long `Max-Age` for sessions with the `remember` flag, and `HttpOnly` for every
+/// session.
+fn remembered_options(session: &Session) -> CookieOptions {
+    CookieOptions {
         max_age: session.has("remember").then_some(THIRTY_DAYS),
         http_only: Some(true),
         ..CookieOptions::default()
-    })
+    }
+}
+
+fn remember_me(layer: SessionLayer) -> SessionLayer {
+    layer.cookie_options(remembered_options)
 }
 
 fn app(layer: SessionLayer) -> Router {
@@ -318,5 +325,22 @@ async fn chosen_max_age_sets_record_expiry() {
     assert!(
         session.data().is_empty(),
         "the record without the flag expired"
+    );
+}
+
+#[tokio::test]
+async fn service_built_by_hand_chooses_options() {
+    let routes = Router::new().route("/login-remembered", post(login_remembered));
+    let service =
+        SessionService::new(routes, cookie_storage(&[SECRET])).cookie_options(remembered_options);
+    let request = Request::post("/login-remembered")
+        .body(Body::empty())
+        .unwrap();
+    let response = service.oneshot(request).await.unwrap();
+    let values = set_cookies(&response);
+    assert_eq!(values.len(), 1, "{values:?}");
+    assert_eq!(
+        attributes(&values[0]),
+        ["Max-Age=2592000", "Path=/", "HttpOnly", "SameSite=Lax"]
     );
 }

@@ -83,8 +83,33 @@ impl<S> SessionService<S> {
         self
     }
 
-    /// Sets the function that chooses each save's cookie options, as described at
-    /// [`SessionLayer::cookie_options`](super::SessionLayer::cookie_options).
+    /// Chooses the cookie options of each save from the session, as
+    /// [`SessionLayer::cookie_options`](super::SessionLayer::cookie_options) describes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use websession::{axum::SessionService, CookieOptions, CookieSessionStorage};
+    ///
+    /// let storage = CookieSessionStorage::with_secrets(["s3cr3t"])?;
+    /// let inner = tower::service_fn(|()| async { Ok::<_, ()>(()) });
+    /// let service = SessionService::new(inner, std::sync::Arc::new(storage))
+    ///     .cookie_options(|session| CookieOptions {
+    ///         max_age: session.has("remember").then_some(30 * 24 * 3600),
+    ///         ..CookieOptions::default()
+    ///     });
+    /// assert!(format!("{service:?}").contains("cookie_options: true"));
+    /// # Ok::<(), websession::ConfigError>(())
+    /// ```
+    #[must_use]
+    pub fn cookie_options(
+        self,
+        options: impl Fn(&Session) -> CookieOptions + Send + Sync + 'static,
+    ) -> Self {
+        self.choosing_cookie_options(Some(Arc::new(options)))
+    }
+
+    /// Sets or clears the function that chooses each save's cookie options.
     pub(super) fn choosing_cookie_options(mut self, options: Option<CookieOptionsFn>) -> Self {
         self.cookie_options = options;
         self
@@ -189,6 +214,7 @@ impl<S> fmt::Debug for SessionService<S> {
         f.debug_struct("SessionService")
             .field("cookie", &self.storage.cookie().name())
             .field("rolling_expiry", &self.rolling_expiry)
+            .field("cookie_options", &self.cookie_options.is_some())
             .finish_non_exhaustive()
     }
 }
