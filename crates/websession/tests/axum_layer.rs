@@ -4,12 +4,13 @@
 mod common;
 
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{Response, StatusCode};
+use axum::http::{Request, Response, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
@@ -21,7 +22,8 @@ use common::log_capture::CapturedLog;
 use common::recording_store::RecordingStore;
 use serde_json::json;
 use tokio::sync::Notify;
-use websession::axum::{ManagedSession, SessionLayer};
+use tower::Service;
+use websession::axum::{ManagedSession, SessionLayer, SessionService};
 use websession::{
     Cookie, CookieBuilder, CookieOptions, CookieSessionStorage, MemoryStore, ParsedCookie,
     Priority, SameSite, ServerSessionStorage, Session, SessionStorage, StorageError, StoreError,
@@ -1309,4 +1311,41 @@ async fn commit_with_leaves_rotated_cookie_alone() {
 
     let response = overlapped(storage, &cookie, "/slow-remember", "/login-rotating", false).await;
     assert!(set_cookies(&response).is_empty());
+}
+
+/// An inner service whose `poll_ready` always returns the same readiness.
+#[derive(Clone)]
+struct FixedReadiness(Poll<Result<(), &'static str>>);
+
+impl Service<Request<Body>> for FixedReadiness {
+    type Response = Response<Body>;
+    type Error = &'static str;
+    type Future = std::future::Ready<Result<Response<Body>, &'static str>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.0
+    }
+
+    fn call(&mut self, _: Request<Body>) -> Self::Future {
+        std::future::ready(Ok(Response::new(Body::empty())))
+    }
+}
+
+#[test]
+fn service_forwards_inner_readiness() {
+    // Layers such as tower's `ConcurrencyLimit` or `Buffer` inside the session layer rely on
+    // their `poll_ready` being called and its result being passed on.
+    let mut context = Context::from_waker(Waker::noop());
+    let mut ready = SessionService::new(FixedReadiness(Poll::Ready(Ok(()))), signed_storage());
+    assert_eq!(ready.poll_ready(&mut context), Poll::Ready(Ok(())));
+
+    let mut pending = SessionService::new(FixedReadiness(Poll::Pending), signed_storage());
+    assert_eq!(pending.poll_ready(&mut context), Poll::Pending);
+
+    let overloaded = FixedReadiness(Poll::Ready(Err("inner service overloaded")));
+    let mut failing = SessionService::new(overloaded, signed_storage());
+    assert_eq!(
+        failing.poll_ready(&mut context),
+        Poll::Ready(Err("inner service overloaded"))
+    );
 }

@@ -253,6 +253,45 @@ async fn oversized_id_cookie_leaves_store_as_it_was() {
     assert_too_large(error);
 }
 
+fn path_of_length(length: usize) -> CookieOptions {
+    CookieOptions {
+        path: Some(format!("/{}", "p".repeat(length - 1))),
+        ..CookieOptions::default()
+    }
+}
+
+#[tokio::test]
+async fn id_cookie_4096_passes_4097_fails() {
+    let (storage, store) = recording();
+    let mut session = storage.get_session(None).await.unwrap();
+    let short = storage
+        .commit_session(&mut session, &path_of_length(1))
+        .await
+        .unwrap();
+
+    // The record keeps its id, so the cookie grows by exactly the added path characters.
+    let path_length = 1 + 4096 - short.len();
+    let exact = storage
+        .commit_session(&mut session, &path_of_length(path_length))
+        .await
+        .unwrap();
+    assert_eq!(exact.len(), 4096, "{exact}");
+
+    let error = storage
+        .commit_session(&mut session, &path_of_length(path_length + 1))
+        .await
+        .unwrap_err();
+    let StorageError::CookieTooLarge { length, limit } = error else {
+        panic!("expected CookieTooLarge, got {error:?}");
+    };
+    assert_eq!((length, limit), (4097, 4096));
+    assert_eq!(
+        functions(&store),
+        ["createData ", "updateData sid-1"],
+        "the rejected commit does not reach the store"
+    );
+}
+
 #[tokio::test]
 async fn commit_expiry_follows_overrides() {
     let clock = ManualClock::new(start());

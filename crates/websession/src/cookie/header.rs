@@ -167,6 +167,18 @@ mod tests {
     }
 
     #[test]
+    fn lower_case_percent_escapes_decode() {
+        // `decodeURIComponent` accepts hex digits in either case.
+        assert_eq!(find_in("s=a%3db%2bc", "s").as_deref(), Some("a=b+c"));
+        assert_eq!(find_in("s=%c3%a9%E6%97%a5", "s").as_deref(), Some("é日"));
+        let each_hex_letter = "s=%0a%1b%2c%2D%2e%2F%4a%5b%6c%7d%7e%7f";
+        assert_eq!(
+            find_in(each_hex_letter, "s").as_deref(),
+            Some("\n\u{1b},-./J[l}~\u{7f}")
+        );
+    }
+
+    #[test]
     fn non_utf8_bytes_do_not_hide_other_cookies() {
         let header: &[u8] = b"a=\xff\xfe; \xc3=1; s=good";
         assert_eq!(find([header], "s").as_deref(), Some("good"));

@@ -384,6 +384,68 @@ mod tests {
     }
 
     #[test]
+    fn sweep_removes_record_expiring_at_sweep() {
+        let clock = ManualClock::new(UNIX_EPOCH + Duration::from_secs(1_000_000));
+        let store = store_at(&clock);
+        block_on(async {
+            let at_next_sweep = Some(clock.now() + SWEEP_INTERVAL);
+            store.create(&Map::new(), at_next_sweep).await.unwrap();
+            clock.advance(SWEEP_INTERVAL);
+            let fresh = store.create(&Map::new(), None).await.unwrap();
+            assert_eq!(store.len(), 1, "a record with expires == now is expired");
+            assert!(store.read(&fresh).await.unwrap().is_some());
+        });
+    }
+
+    #[test]
+    fn record_expiring_now_is_not_kept() {
+        let clock = ManualClock::new(UNIX_EPOCH + Duration::from_secs(1_000_000));
+        let store = store_at(&clock);
+        let now = Some(clock.now());
+        block_on(async {
+            let id = store.create(&Map::new(), now).await.unwrap();
+            assert_eq!(store.len(), 0, "create");
+            assert_eq!(store.read(&id).await.unwrap(), None);
+
+            let id = store.create(&Map::new(), None).await.unwrap();
+            assert!(store.update(&id, &Map::new(), now).await.unwrap());
+            assert_eq!(store.len(), 0, "update");
+
+            let id = store.create(&Map::new(), None).await.unwrap();
+            assert!(store.touch(&id, now).await.unwrap());
+            assert_eq!(store.len(), 0, "touch");
+        });
+    }
+
+    #[test]
+    fn remove_expired_counts_and_keeps_live() {
+        let clock = ManualClock::new(UNIX_EPOCH + Duration::from_secs(1_000_000));
+        let store = store_at(&clock);
+        let soon = Some(clock.now() + Duration::from_secs(5));
+        block_on(async {
+            store.create(&Map::new(), soon).await.unwrap();
+            store.create(&Map::new(), soon).await.unwrap();
+            let live = store.create(&Map::new(), None).await.unwrap();
+            clock.advance(Duration::from_secs(5));
+
+            assert_eq!(store.remove_expired(), 2);
+            assert_eq!(store.len(), 1);
+            assert!(store.read(&live).await.unwrap().is_some());
+            assert_eq!(store.remove_expired(), 0, "nothing left to remove");
+        });
+    }
+
+    #[test]
+    fn is_empty_only_without_records() {
+        let store = MemoryStore::new();
+        assert!(store.is_empty());
+        let id = block_on(store.create(&Map::new(), None)).unwrap();
+        assert!(!store.is_empty());
+        block_on(store.delete(&id)).unwrap();
+        assert!(store.is_empty());
+    }
+
+    #[test]
     fn debug_hides_ids_and_data() {
         let store = MemoryStore::new();
         let mut data = Map::new();
