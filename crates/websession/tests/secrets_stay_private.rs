@@ -47,6 +47,12 @@ async fn secrets_absent_from_debug_and_logs() {
         "{}",
         debug_output[0]
     );
+    assert!(
+        debug_output[1].contains("2 redacted"),
+        "{}",
+        debug_output[1]
+    );
+    assert!(debug_output[1].contains("__session"), "{}", debug_output[1]);
 }
 
 #[test]

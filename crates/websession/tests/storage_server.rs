@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use async_trait::async_trait;
-use common::conformance::{cookie, start};
+use common::conformance::{cookie, start, DELETION};
 use common::recording_store::RecordingStore;
 use common::request_cookie;
 use serde_json::{json, Map, Value};
@@ -108,6 +108,27 @@ async fn invalid_ids_never_reach_store() {
                 .await
                 .unwrap();
         }
+    }
+    assert_eq!(store.calls(), Vec::<Value>::new());
+}
+
+#[tokio::test]
+async fn invalid_set_id_never_reaches_store() {
+    let (storage, store) = recording();
+    for id in ["../x", "a b", "k:*", &"a".repeat(129), "é"] {
+        let mut session = Session::new();
+        session.set_id(id.to_owned());
+        session.set("user", "mallory");
+        let set_cookie = storage.commit_session(&mut session, &none()).await.unwrap();
+        assert_eq!(set_cookie, DELETION, "commit {id:?}");
+        assert_eq!(session.id(), "", "commit {id:?}");
+        assert!(session.data().is_empty(), "commit {id:?}");
+
+        session.set_id(id.to_owned());
+        session.set("user", "mallory");
+        let set_cookie = storage.touch_session(&mut session, &none()).await.unwrap();
+        assert_eq!(set_cookie.as_deref(), Some(DELETION), "touch {id:?}");
+        assert_eq!(session.id(), "", "touch {id:?}");
     }
     assert_eq!(store.calls(), Vec::<Value>::new());
 }

@@ -280,4 +280,35 @@ mod tests {
         assert_eq!(base.merged(&call).http_only, Some(false));
         assert_eq!(base.merged(&CookieOptions::default()).http_only, Some(true));
     }
+
+    #[test]
+    fn merged_overrides_win_every_field() {
+        use std::time::{Duration, UNIX_EPOCH};
+
+        let base = CookieOptions {
+            path: Some("/base".into()),
+            domain: Some("base.example".into()),
+            max_age: Some(100),
+            expires: Some(UNIX_EPOCH + Duration::from_secs(100)),
+            http_only: Some(false),
+            secure: Some(false),
+            same_site: Some(SameSite::Strict),
+            priority: Some(Priority::Low),
+            partitioned: Some(false),
+        };
+        let overrides = CookieOptions {
+            path: Some("/call".into()),
+            domain: Some("call.example".into()),
+            max_age: Some(5),
+            expires: Some(UNIX_EPOCH + Duration::from_secs(5)),
+            http_only: Some(true),
+            secure: Some(true),
+            same_site: Some(SameSite::None),
+            priority: Some(Priority::High),
+            partitioned: Some(true),
+        };
+        assert_eq!(base.merged(&overrides), overrides);
+        assert_eq!(overrides.merged(&base), base);
+        assert_eq!(base.merged(&CookieOptions::default()), base);
+    }
 }

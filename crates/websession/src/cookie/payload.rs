@@ -257,6 +257,19 @@ mod tests {
             Some(json!({"a": 1})),
             "whitespace goes before the padding is counted"
         );
+        for whitespace in [' ', '\t', '\n', '\x0c', '\r'] {
+            let spaced = format!("eyJh{whitespace}IjoxfQ==");
+            assert_eq!(
+                decode(&spaced, PayloadEncoding::Utf8),
+                Some(json!({"a": 1})),
+                "{spaced:?}"
+            );
+        }
+        assert_eq!(
+            decode("eyJhIjoxfR", PayloadEncoding::Utf8),
+            Some(json!({"a": 1})),
+            "`atob` ignores set bits after the last whole byte"
+        );
         assert_eq!(
             decode("aGVsbG8=", PayloadEncoding::Utf8),
             None,

@@ -140,6 +140,13 @@ mod tests {
     }
 
     #[test]
+    fn verify_splits_at_last_dot() {
+        // As `unsign` in the JavaScript libraries, which cuts at `lastIndexOf(".")`.
+        let signer = Signer::new(&["s3cr3t"]);
+        assert_eq!(signer.verify(&signed("s3cr3t", "a.b")), Some(("a.b", 0)));
+    }
+
+    #[test]
     fn debug_hides_secrets() {
         let text = format!("{:?}", Signer::new(&["hunter2-very-secret"]));
         assert!(!text.contains("hunter2"), "{text}");
