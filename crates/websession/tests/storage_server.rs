@@ -212,6 +212,17 @@ async fn bad_commit_input_touches_no_store() {
         .unwrap_err();
     assert!(matches!(error, StorageError::Config(_)), "{error:?}");
     assert_eq!(store.calls(), Vec::<Value>::new());
+
+    // A destroy with invalid options fails before it deletes the record.
+    store.preload("sid-9", object(json!({"user": "alice"})));
+    let mut session = Session::from_data("sid-9", object(json!({"user": "alice"})));
+    let error = storage
+        .destroy_session(&mut session, &bad_path)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, StorageError::Config(_)), "{error:?}");
+    assert!(store.contains("sid-9"));
+    assert_eq!(store.calls(), Vec::<Value>::new());
 }
 
 fn long_path() -> CookieOptions {
@@ -272,6 +283,19 @@ async fn oversized_id_cookie_leaves_store_as_it_was() {
         .await
         .unwrap_err();
     assert_too_large(error);
+
+    // An unchanged session: the failed touch does not extend the record.
+    let mut session = storage
+        .get_session(Some(request_cookie(&set_cookie)))
+        .await
+        .unwrap();
+    let calls_before = store.calls().len();
+    let error = storage
+        .touch_session(&mut session, &long_path())
+        .await
+        .unwrap_err();
+    assert_too_large(error);
+    assert_eq!(store.calls().len(), calls_before, "{:?}", functions(&store));
 }
 
 fn path_of_length(length: usize) -> CookieOptions {
