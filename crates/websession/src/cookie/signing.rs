@@ -140,6 +140,28 @@ mod tests {
     }
 
     #[test]
+    fn short_signature_rejected_when_tag_ends_in_zero() {
+        // The decoding buffer starts zeroed, so without the length check a signature of the
+        // first 31 bytes would verify for every tag whose last byte is 0.
+        let signer = Signer::new(&["s3cr3t"]);
+        let (payload, tag) = (0..10_000)
+            .map(|counter| format!("payload{counter}"))
+            .find_map(|payload| {
+                let mut mac = signer.keys[0].clone();
+                mac.update(payload.as_bytes());
+                let tag = mac.finalize().into_bytes();
+                (tag[TAG_LEN - 1] == 0).then_some((payload, tag))
+            })
+            .expect("about one payload in 256 has a tag ending in a zero byte");
+        let short = STANDARD_NO_PAD.encode(&tag[..TAG_LEN - 1]);
+        assert_eq!(signer.verify(&format!("{payload}.{short}")), None);
+
+        let full = STANDARD_NO_PAD.encode(tag);
+        let signed = format!("{payload}.{full}");
+        assert_eq!(signer.verify(&signed), Some((payload.as_str(), 0)));
+    }
+
+    #[test]
     fn verify_splits_at_last_dot() {
         // As `unsign` in the JavaScript libraries, which cuts at `lastIndexOf(".")`.
         let signer = Signer::new(&["s3cr3t"]);
