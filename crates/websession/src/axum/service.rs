@@ -284,7 +284,15 @@ async fn save(slot: &SessionSlot, settings: &SaveSettings) -> Result<Saved, Save
     let handler_options = handler_options.as_ref();
 
     if let Some(old) = destroyed {
-        return save_after_destroy(storage, old, session, settings, handler_options).await;
+        // Boxed, so that its future does not enlarge the state of every request.
+        return Box::pin(save_after_destroy(
+            storage,
+            old,
+            session,
+            settings,
+            handler_options,
+        ))
+        .await;
     }
 
     // A rotation sends a cookie even for unchanged data, because the id in it is new. When
