@@ -44,6 +44,22 @@ async fn login_admin(mut session: ManagedSession) -> &'static str {
     "signed in"
 }
 
+async fn login_embedded(mut session: ManagedSession) -> &'static str {
+    session.set("user", "alice");
+    session.set("embedded", true);
+    "signed in"
+}
+
+async fn logout_to_app_path(mut session: ManagedSession) -> &'static str {
+    session.destroy();
+    session.flash("notice", "Goodbye");
+    session.commit_with(CookieOptions {
+        path: Some("/app".to_owned()),
+        ..CookieOptions::default()
+    });
+    "signed out"
+}
+
 async fn read_notice(mut session: ManagedSession) -> String {
     format!("notice={}", session.get("notice").unwrap_or_default())
 }
@@ -95,6 +111,8 @@ fn app(layer: SessionLayer) -> Router {
         .route("/short", post(short_lived))
         .route("/logout", post(logout))
         .route("/logout-flash", post(logout_with_flash))
+        .route("/login-embedded", post(login_embedded))
+        .route("/logout-app-path", post(logout_to_app_path))
         .layer(layer)
 }
 
@@ -274,6 +292,110 @@ async fn new_session_after_destroy_same_path_one_cookie() {
         ["Path=/", "SameSite=Lax"],
         "the new cookie replaces the old one"
     );
+}
+
+#[tokio::test]
+async fn new_session_after_destroy_removes_old_domain() {
+    let layer =
+        SessionLayer::new(cookie_storage(&[SECRET])).cookie_options(|session| CookieOptions {
+            domain: session.has("admin").then(|| "admin.example.com".to_owned()),
+            ..CookieOptions::default()
+        });
+    let app = app(layer);
+    let set_cookie = single_set_cookie(&app, "POST", "/login-admin", None).await;
+    let cookie = request_cookie(&set_cookie).to_owned();
+
+    let response = send(&app, "POST", "/logout-flash", Some(&cookie)).await;
+    let values = set_cookies(&response);
+    assert_eq!(values.len(), 2, "{values:?}");
+    assert_eq!(
+        values[0],
+        "__session=; Domain=admin.example.com; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; SameSite=Lax"
+    );
+    assert_eq!(attributes(&values[1]), ["Path=/", "SameSite=Lax"]);
+}
+
+#[tokio::test]
+async fn new_session_after_destroy_removes_partitioned() {
+    let storage = Arc::new(CookieSessionStorage::new(
+        Cookie::builder("__session")
+            .secrets([SECRET])
+            .secure(true)
+            .build()
+            .unwrap(),
+    ));
+    let layer = SessionLayer::new(storage).cookie_options(|session| CookieOptions {
+        partitioned: Some(session.has("embedded")),
+        ..CookieOptions::default()
+    });
+    let app = app(layer);
+    let set_cookie = single_set_cookie(&app, "POST", "/login-embedded", None).await;
+    assert!(
+        attributes(&set_cookie).contains(&"Partitioned"),
+        "{set_cookie}"
+    );
+    let cookie = request_cookie(&set_cookie).to_owned();
+
+    let response = send(&app, "POST", "/logout-flash", Some(&cookie)).await;
+    let values = set_cookies(&response);
+    assert_eq!(values.len(), 2, "{values:?}");
+    assert!(values[0].starts_with("__session=; "), "{}", values[0]);
+    assert!(
+        attributes(&values[0]).contains(&"Partitioned"),
+        "{}",
+        values[0]
+    );
+    assert!(
+        !attributes(&values[1]).contains(&"Partitioned"),
+        "{}",
+        values[1]
+    );
+}
+
+#[tokio::test]
+async fn commit_with_applies_to_removal_and_new_cookie() {
+    let app = app(admin_path(SessionLayer::new(cookie_storage(&[SECRET]))));
+    let set_cookie = single_set_cookie(&app, "POST", "/login-admin", None).await;
+    let cookie = request_cookie(&set_cookie).to_owned();
+
+    // The handler's Path wins over the chosen one for both cookies, so they are one cookie
+    // to the browser and only the new one is sent.
+    let set_cookie = single_set_cookie(&app, "POST", "/logout-app-path", Some(&cookie)).await;
+    assert_eq!(attributes(&set_cookie), ["Path=/app", "SameSite=Lax"]);
+}
+
+#[tokio::test]
+async fn memory_store_destroy_then_flash_two_cookies() {
+    let cookie = Cookie::builder("__session")
+        .secrets([SECRET])
+        .build()
+        .unwrap();
+    let storage = Arc::new(ServerSessionStorage::memory(cookie));
+    let app = app(admin_path(SessionLayer::new(storage.clone())));
+    let set_cookie = single_set_cookie(&app, "POST", "/login-admin", None).await;
+    let cookie = request_cookie(&set_cookie).to_owned();
+    assert_eq!(storage.store().len(), 1);
+
+    let response = send(&app, "POST", "/logout-flash", Some(&cookie)).await;
+    let values = set_cookies(&response);
+    assert_eq!(values.len(), 2, "{values:?}");
+    assert!(
+        values[0].starts_with("__session=; Path=/admin; "),
+        "{}",
+        values[0]
+    );
+    assert_eq!(
+        storage.store().len(),
+        1,
+        "old record deleted, new one created"
+    );
+    let old = storage.get_session(Some(&cookie)).await.unwrap();
+    assert!(old.data().is_empty(), "the old record is gone");
+    let mut new = storage
+        .get_session(Some(request_cookie(&values[1])))
+        .await
+        .unwrap();
+    assert_eq!(new.get("notice"), Some(json!("Goodbye")));
 }
 
 #[tokio::test]

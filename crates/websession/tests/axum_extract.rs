@@ -468,6 +468,8 @@ impl SessionStorage for UnsignableStorage {
     }
 }
 
+/// The only test of this binary whose re-sign fails: the warning it checks is limited to one
+/// a minute in the whole process.
 #[tokio::test]
 async fn commit_if_needed_resign_failure_keeps_response() {
     let log = CapturedLog::capture_this_thread();

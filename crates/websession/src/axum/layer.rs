@@ -200,15 +200,23 @@ impl SessionLayer {
     /// extension, a rotation, and the removal cookie of a destroy. For the removal cookie it
     /// passes the destroyed session, data included, so that a `Path` or `Domain` chosen from
     /// the data matches the cookie to remove. When the handler sets data in the new session
-    /// after the destroy and its cookie gets another `Path` or `Domain`, the layer sends the
-    /// removal cookie and the new cookie. The function runs after the handler, only for
-    /// requests that save, so it should be quick and must not block.
+    /// after the destroy and its cookie gets another `Path`, `Domain` or `Partitioned`, the
+    /// layer sends the removal cookie and the new cookie. The function runs after the handler,
+    /// only for requests that save, so it should be quick and must not block.
+    ///
+    /// Choose `Path`, `Domain` and `Partitioned` only from data that stays the same for the
+    /// life of a session. A commit that moves a session's cookie to another path or domain
+    /// writes a second cookie of the same name, and the browser keeps the first one as well.
+    /// Invalid options, such as `SameSite=None` without `Secure`, make every save of a
+    /// changed session fail with a 500, while a failed re-sign or rolling extension is only
+    /// logged.
     ///
     /// Options that a handler gives to
     /// [`ManagedSession::commit_with`](super::ManagedSession::commit_with) take precedence,
-    /// field by field, for that response. A field that the handler leaves `None` keeps the
-    /// chosen value, so an `expires` from the handler goes out next to a chosen `max_age`,
-    /// which browsers then follow.
+    /// field by field, for that response, and for a destroy in it to the removal cookie as
+    /// well as to the new cookie. A field that the handler leaves `None` keeps the chosen
+    /// value, so an `expires` from the handler goes out next to a chosen `max_age`, which
+    /// browsers then follow.
     ///
     /// Options passed to one commit apply to that response only, as with `commitSession` in
     /// JavaScript, so a "remember me" cookie committed once with a longer `Max-Age` would

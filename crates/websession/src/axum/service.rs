@@ -365,19 +365,25 @@ async fn save_after_destroy(
         .map_err(failed("commit after destroy"))?;
     tracing::debug!(cookie, "new session committed after destroy");
 
-    // With the same Path and Domain, the new cookie replaces the old one in the browser, so
-    // the removal cookie is not needed. With others, they are two cookies, and the old one
-    // must be removed on its own.
+    // With the same Path, Domain and partitioning, the new cookie replaces the old one in the
+    // browser, so the removal cookie is not needed. With others, they are two cookies, and
+    // the old one must be removed on its own.
     let own = storage.cookie().options();
-    let removal_scope = own.merged(&removal_options);
-    let new_scope = own.merged(&options);
-    if removal_scope.path == new_scope.path && removal_scope.domain == new_scope.domain {
+    if is_same_cookie(&own.merged(&removal_options), &own.merged(&options)) {
         return sent(value).map_err(failed("commit after destroy"));
     }
     Ok(Saved::Replaced {
         removal: SetSessionCookie::new(removal).map_err(failed("destroy"))?,
         set_cookie: SetSessionCookie::new(value).map_err(failed("commit after destroy"))?,
     })
+}
+
+/// Returns `true` when cookies of one name written with `a` and with `b` are the same cookie
+/// to a browser, which keeps one cookie per name, domain, path and partition.
+fn is_same_cookie(a: &CookieOptions, b: &CookieOptions) -> bool {
+    a.path == b.path
+        && a.domain == b.domain
+        && a.partitioned.unwrap_or(false) == b.partitioned.unwrap_or(false)
 }
 
 /// A failure of [`save`], with the step that failed for the log.
