@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
 use axum::body::Body;
-use axum::http::Request;
+use axum::http::{Request, StatusCode};
 use axum::routing::{get, post};
 use axum::Router;
 use common::axum_http::{send, set_cookies};
@@ -18,8 +18,8 @@ use serde_json::json;
 use tower::ServiceExt;
 use websession::axum::{ManagedSession, SessionLayer, SessionService};
 use websession::{
-    Cookie, CookieOptions, CookieSessionStorage, ManualClock, MemoryStore, ServerSessionStorage,
-    Session, SessionStorage,
+    Cookie, CookieOptions, CookieSessionStorage, ManualClock, MemoryStore, SameSite,
+    ServerSessionStorage, Session, SessionStorage,
 };
 
 const SECRET: &str = "cookie options test secret";
@@ -396,6 +396,28 @@ async fn memory_store_destroy_then_flash_two_cookies() {
         .await
         .unwrap();
     assert_eq!(new.get("notice"), Some(json!("Goodbye")));
+}
+
+#[tokio::test]
+async fn failed_commit_after_destroy_still_removes() {
+    // Valid options for signed-in sessions, invalid ones (SameSite=None without Secure) for
+    // the new session that a logout with a flash message leaves.
+    let layer =
+        SessionLayer::new(cookie_storage(&[SECRET])).cookie_options(|session| CookieOptions {
+            same_site: (!session.has("user")).then_some(SameSite::None),
+            ..CookieOptions::default()
+        });
+    let app = app(layer);
+    let response = send(&app, "POST", "/login-remembered", None).await;
+    let cookie = request_cookie(&set_cookies(&response)[0]).to_owned();
+
+    let response = send(&app, "POST", "/logout-flash", Some(&cookie)).await;
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        set_cookies(&response),
+        ["__session=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; SameSite=Lax"],
+        "the destroy succeeded, so the browser is signed out"
+    );
 }
 
 #[tokio::test]

@@ -39,7 +39,9 @@ use crate::{CookieOptions, Session};
 ///   included, so keep such headers off routes that use the session. The layer logs a
 ///   warning the first time it sends a cookie with such headers;
 /// - when the storage fails, it replaces the response with a bare
-///   `500 Internal Server Error` and logs the error with `tracing`. One failure keeps the
+///   `500 Internal Server Error` and logs the error with `tracing`. When the failure comes
+///   after a destroy that succeeded, such as a commit of data set after the destroy, the
+///   500 still carries the removal cookie, so the visitor is signed out. One failure keeps the
 ///   handler's response: a failed re-sign or rolling extension of a session that the
 ///   handler neither changed nor saved with
 ///   [`commit_with`](super::ManagedSession::commit_with). The browser's cookie then stays

@@ -178,7 +178,11 @@ where
                 }) => {
                     send_cookies(response.headers_mut(), &slot, [removal, set_cookie]);
                 }
-                Err(SaveError { step, error }) => {
+                Err(SaveError {
+                    step,
+                    error,
+                    removal,
+                }) => {
                     tracing::error!(
                         error = %error,
                         cookie = slot.storage().cookie().name(),
@@ -187,6 +191,10 @@ where
                     );
                     response = Response::new(ResBody::default());
                     *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                    // A destroy that succeeded before the failure still signs the browser out.
+                    if let Some(removal) = removal {
+                        send_cookies(response.headers_mut(), &slot, [removal]);
+                    }
                 }
             }
             Ok(response)
@@ -358,11 +366,17 @@ async fn save_after_destroy(
     if !session.is_changed() {
         return sent(removal).map_err(failed("destroy"));
     }
+    let removal = SetSessionCookie::new(removal).map_err(failed("destroy"))?;
     let options = settings.options_for(&session, handler_options);
-    let value = storage
-        .commit_session(&mut session, &options)
-        .await
-        .map_err(failed("commit after destroy"))?;
+    let value = match storage.commit_session(&mut session, &options).await {
+        Ok(value) => value,
+        Err(error) => {
+            return Err(SaveError {
+                removal: Some(removal),
+                ..failed("commit after destroy")(error)
+            })
+        }
+    };
     tracing::debug!(cookie, "new session committed after destroy");
 
     // With the same Path, Domain and partitioning, the new cookie replaces the old one in the
@@ -373,7 +387,7 @@ async fn save_after_destroy(
         return sent(value).map_err(failed("commit after destroy"));
     }
     Ok(Saved::Replaced {
-        removal: SetSessionCookie::new(removal).map_err(failed("destroy"))?,
+        removal,
         set_cookie: SetSessionCookie::new(value).map_err(failed("commit after destroy"))?,
     })
 }
@@ -390,6 +404,8 @@ fn is_same_cookie(a: &CookieOptions, b: &CookieOptions) -> bool {
 struct SaveError {
     step: &'static str,
     error: SessionError,
+    /// The removal cookie of a destroy that succeeded before a later step failed.
+    removal: Option<SetSessionCookie>,
 }
 
 /// Returns a function that wraps an error of `step` as a [`SaveError`], for `map_err`.
@@ -397,6 +413,7 @@ fn failed<E: Into<SessionError>>(step: &'static str) -> impl FnOnce(E) -> SaveEr
     move |error| SaveError {
         step,
         error: error.into(),
+        removal: None,
     }
 }
 
