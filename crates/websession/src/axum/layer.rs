@@ -196,7 +196,11 @@ impl SessionLayer {
 
     /// Chooses the cookie options of each save from the session as the handler left it, for
     /// example a longer `Max-Age` for a user who chose to be remembered. Without it, every
-    /// save uses the cookie's own attributes.
+    /// save uses the cookie's own attributes. It applies to the saves the layer makes, of
+    /// sessions that handlers extract as [`ManagedSession`](super::ManagedSession). A
+    /// [`LoadedSession`](super::LoadedSession) handler saves with the options it passes, so
+    /// it passes the same ones, for example to
+    /// [`commit_if_needed_with`](super::LoadedSession::commit_if_needed_with).
     ///
     /// The layer calls `options` whenever it saves a session: a commit, a re-sign, a rolling
     /// extension, a rotation, and the removal cookie of a destroy. For the removal cookie it
