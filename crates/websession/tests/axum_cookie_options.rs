@@ -12,7 +12,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::routing::{get, post};
 use axum::Router;
-use common::axum_http::{send, set_cookies};
+use common::axum_http::{cookie_storage, send, set_cookies};
 use common::request_cookie;
 use serde_json::json;
 use tower::ServiceExt;
@@ -114,14 +114,6 @@ fn app(layer: SessionLayer) -> Router {
         .route("/login-embedded", post(login_embedded))
         .route("/logout-app-path", post(logout_to_app_path))
         .layer(layer)
-}
-
-fn cookie_storage(secrets: &[&str]) -> Arc<dyn SessionStorage> {
-    let cookie = Cookie::builder("__session")
-        .secrets(secrets)
-        .build()
-        .unwrap();
-    Arc::new(CookieSessionStorage::new(cookie))
 }
 
 /// Sends a request and returns the one `Set-Cookie` value of the response.
@@ -235,7 +227,7 @@ async fn removal_cookie_uses_chosen_options() {
     );
 }
 
-/// A layer that chooses `Path=/admin` for sessions with the `admin` flag.
+/// Makes the layer choose `Path=/admin` for sessions with the `admin` flag.
 fn admin_path(layer: SessionLayer) -> SessionLayer {
     layer.cookie_options(|session| CookieOptions {
         path: session.has("admin").then(|| "/admin".to_owned()),

@@ -12,8 +12,8 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
 use common::axum_http::{
-    assert_rotated_keeping_data, body_text, header_values, id_in, memory_storage, send,
-    send_for_set_cookie, set_cookies,
+    assert_rotated_keeping_data, body_text, cookie_storage, header_values, id_in, memory_storage,
+    send, send_for_set_cookie, set_cookies,
 };
 use common::log_capture::CapturedLog;
 use serde_json::json;
@@ -341,14 +341,6 @@ async fn error_message_names_the_cause() {
     );
 }
 
-fn storage_with_secrets(secrets: &[&str]) -> Arc<dyn SessionStorage> {
-    let cookie = Cookie::builder("__session")
-        .secrets(secrets)
-        .build()
-        .unwrap();
-    Arc::new(CookieSessionStorage::new(cookie))
-}
-
 #[tokio::test]
 async fn commit_if_needed_skips_unchanged() {
     let app = app(storage());
@@ -384,8 +376,8 @@ async fn commit_if_needed_commits_change() {
 
 #[tokio::test]
 async fn commit_if_needed_resigns_old_cookie() {
-    let old_cookie = login_cookie(&app(storage_with_secrets(&["extract test secret"]))).await;
-    let rotated = app(storage_with_secrets(&["new secret", "extract test secret"]));
+    let old_cookie = login_cookie(&app(cookie_storage(&["extract test secret"]))).await;
+    let rotated = app(cookie_storage(&["new secret", "extract test secret"]));
 
     let response = send(&rotated, "GET", "/visit", Some(&old_cookie)).await;
     let values = set_cookies(&response);
@@ -395,7 +387,7 @@ async fn commit_if_needed_resigns_old_cookie() {
     assert_ne!(new_cookie, old_cookie);
 
     // Once the old secret is gone, only the re-signed cookie still reads.
-    let new_only = storage_with_secrets(&["new secret"]);
+    let new_only = cookie_storage(&["new secret"]);
     let mut session = new_only.get_session(Some(&new_cookie)).await.unwrap();
     assert_eq!(session.get("user"), Some(json!("alice")));
     let session = new_only.get_session(Some(&old_cookie)).await.unwrap();
@@ -410,8 +402,8 @@ async fn commit_if_needed_resigns_old_cookie() {
 
 #[tokio::test]
 async fn commit_if_needed_with_applies_to_resign() {
-    let old_cookie = login_cookie(&app(storage_with_secrets(&["extract test secret"]))).await;
-    let rotated = app(storage_with_secrets(&["new secret", "extract test secret"]));
+    let old_cookie = login_cookie(&app(cookie_storage(&["extract test secret"]))).await;
+    let rotated = app(cookie_storage(&["new secret", "extract test secret"]));
 
     let response = send(&rotated, "GET", "/visit-remembered", Some(&old_cookie)).await;
     let values = set_cookies(&response);
@@ -485,9 +477,10 @@ async fn commit_if_needed_resign_failure_keeps_response() {
     let text = log.text();
     assert!(text.contains("WARN"), "{text}");
     assert!(
-        text.contains("re-signing an unchanged session failed"),
+        text.contains("re-signing or extending an unchanged session failed"),
         "{text}"
     );
+    assert!(text.contains("resign=true"), "{text}");
     assert!(text.contains("cookie=\"__session\""), "{text}");
 
     // A change that cannot be saved is the handler's error.

@@ -7,6 +7,7 @@ use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 
 use super::error::SessionError;
+use super::service::refresh;
 use super::set_cookie::SetSessionCookie;
 use crate::cookie::CookieOptions;
 use crate::session::Session;
@@ -222,19 +223,11 @@ impl LoadedSession {
         if !self.session.needs_resign() {
             return Ok(None);
         }
-        let resigned = self
-            .storage
-            .touch_session(&mut self.session, overrides)
-            .await
-            .map_err(SessionError::from)
-            .and_then(|value| value.map(SetSessionCookie::new).transpose());
-        match resigned {
-            Ok(set_cookie) => Ok(set_cookie),
-            Err(error) => {
-                warn_resign_failed(&error, self.storage.cookie().name());
-                Ok(None)
-            }
-        }
+        // Every request with such a cookie fails the same way, so one warning a minute in the
+        // process is enough.
+        static WARNINGS: WarnLimit = WarnLimit::new();
+        let storage = self.storage.as_ref();
+        Ok(refresh(storage, &mut self.session, overrides, true, &WARNINGS).await)
     }
 
     /// Gives the session a fresh id, keeping its data, and returns the `Set-Cookie` value to
@@ -469,21 +462,5 @@ impl std::fmt::Debug for LoadedSession {
             .field("session", &self.session)
             .field("cookie", &self.storage.cookie().name())
             .finish()
-    }
-}
-
-/// Logs that re-signing an unchanged session failed, at most once a minute in the process,
-/// because every request with such a cookie fails the same way.
-fn warn_resign_failed(error: &SessionError, cookie: &str) {
-    static WARNINGS: WarnLimit = WarnLimit::new();
-    if let Some(held_back) = WARNINGS.admit() {
-        tracing::warn!(
-            error = %error,
-            cookie,
-            held_back,
-            "re-signing an unchanged session failed; no Set-Cookie is sent and the browser \
-             keeps its cookie, which verifies while the older secret is listed (at most one \
-             such warning a minute; held_back counts the others)"
-        );
     }
 }

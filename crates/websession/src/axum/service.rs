@@ -336,7 +336,8 @@ async fn save(slot: &SessionSlot, settings: &SaveSettings) -> Result<Saved, Save
     if resign || roll {
         let options = settings.options_for(&session, handler_options);
         let warnings = &settings.refresh_warnings;
-        return Ok(refresh(storage, &mut session, &options, resign, warnings).await);
+        let set_cookie = refresh(storage.as_ref(), &mut session, &options, resign, warnings).await;
+        return Ok(Saved::Read { set_cookie });
     }
     Ok(Saved::Read { set_cookie: None })
 }
@@ -417,28 +418,29 @@ fn failed<E: Into<SessionError>>(step: &'static str) -> impl FnOnce(E) -> SaveEr
     }
 }
 
-/// Re-signs or extends an unchanged session. The handler's response does not depend on
-/// this: the cookie the browser has stays valid until its old expiry and verifies while the
-/// older secret is listed. So a failure, such as a re-signed cookie that grows past the size
-/// limit or a store that went down after the read, is logged and the response goes out
-/// without `Set-Cookie`.
-async fn refresh(
+/// Re-signs or extends an unchanged session and returns the `Set-Cookie` value to send, if
+/// any; the layer and [`LoadedSession`](super::LoadedSession) share it. The handler's response
+/// does not depend on this: the cookie the browser has stays valid until its old expiry and
+/// verifies while the older secret is listed. So a failure, such as a re-signed cookie that
+/// grows past the size limit or a store that went down after the read, is logged, at most
+/// once a minute per `warnings`, and the response goes out without `Set-Cookie`.
+pub(super) async fn refresh(
     storage: &dyn SessionStorage,
     session: &mut Session,
     options: &CookieOptions,
     resign: bool,
     warnings: &WarnLimit,
-) -> Saved {
+) -> Option<SetSessionCookie> {
     let cookie = storage.cookie().name();
     let saved = storage
         .touch_session(session, options)
         .await
         .map_err(SessionError::from)
-        .and_then(sent_if_any);
+        .and_then(|value| value.map(SetSessionCookie::new).transpose());
     match saved {
-        Ok(saved) => {
+        Ok(set_cookie) => {
             tracing::debug!(cookie, resign, "unchanged session saved again");
-            saved
+            set_cookie
         }
         Err(error) => {
             if let Some(held_back) = warnings.admit() {
@@ -452,7 +454,7 @@ async fn refresh(
                      such warning a minute; held_back counts the others)"
                 );
             }
-            Saved::Read { set_cookie: None }
+            None
         }
     }
 }

@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, Response, StatusCode};
 use axum::Router;
 use tower::ServiceExt;
-use websession::{Cookie, MemoryStore, ServerSessionStorage, SessionStorage};
+use websession::{Cookie, CookieSessionStorage, MemoryStore, ServerSessionStorage, SessionStorage};
 
 /// Sends a request without a body, with `cookie` as its `Cookie` header when given.
 pub async fn send(app: &Router, method: &str, path: &str, cookie: Option<&str>) -> Response<Body> {
@@ -47,6 +47,15 @@ pub async fn body_text(response: Response<Body>) -> String {
         .await
         .unwrap();
     String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+/// Creates a cookie storage for the `__session` cookie with `secrets`, the first signing.
+pub fn cookie_storage(secrets: &[&str]) -> Arc<dyn SessionStorage> {
+    let cookie = Cookie::builder("__session")
+        .secrets(secrets)
+        .build()
+        .unwrap();
+    Arc::new(CookieSessionStorage::new(cookie))
 }
 
 /// Creates a server-side storage with its records in memory, returned once as its own type
