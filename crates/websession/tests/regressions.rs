@@ -637,6 +637,45 @@ async fn javascript_numbers_read_back_exactly() {
     }
 }
 
+/// `{"id":1234567890123456800,"big":1152921504606847000,"safe":9007199254740991}` signed
+/// with `s3cr3t`, as Remix 2.17.5 writes it for `id` 1234567890123456789, `big` 2 ** 60 and
+/// `safe` 9007199254740991 (`Number.MAX_SAFE_INTEGER`).
+const LARGE_INTEGERS: &str = "__session=eyJpZCI6MTIzNDU2Nzg5MDEyMzQ1NjgwMCwiYmlnIjoxMTUyOTIxNTA0NjA2ODQ3MDAwLCJzYWZlIjo5MDA3MTk5MjU0NzQwOTkxfQ%3D%3D.tExPlAA5ggX%2Bf9cD9HNyTCsaRUmSyd85IzDxwsrcb40; Path=/; SameSite=Lax";
+
+#[tokio::test]
+async fn integers_beyond_2_53_written_as_doubles() {
+    let mut session = Session::new();
+    session.set("id", 1_234_567_890_123_456_789_u64);
+    session.set("big", 1_u64 << 60);
+    session.set("safe", 9_007_199_254_740_991_u64);
+    let header = storage()
+        .commit_session(&mut session, &CookieOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(header, LARGE_INTEGERS);
+
+    // A commit rounds such an integer to the nearest double, as JavaScript holds it, and
+    // the cookie reads back as the decimal text written.
+    let mut read = storage()
+        .get_session(Some(request_cookie(&header)))
+        .await
+        .unwrap();
+    assert_eq!(
+        read.get_as::<u64>("id").unwrap(),
+        Some(1_234_567_890_123_456_800)
+    );
+    assert_eq!(
+        read.get_as::<u64>("big").unwrap(),
+        Some(1_152_921_504_606_847_000)
+    );
+    assert_eq!(
+        read.get_as::<u64>("safe").unwrap(),
+        Some(9_007_199_254_740_991)
+    );
+    // As a double, the value is the one JavaScript reads.
+    assert_eq!(read.get_as::<f64>("big").unwrap(), Some(2f64.powi(60)));
+}
+
 // ---------------------------------------------------------------------------------------
 // Expiry and deletion
 // ---------------------------------------------------------------------------------------
