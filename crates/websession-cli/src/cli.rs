@@ -131,7 +131,9 @@ pub struct SecretArgs {
 
     /// Use VALUE as a secret. Other users of the machine can read command lines, so this
     /// prints a warning; prefer --secret-env or --secret-file. Repeatable.
-    #[arg(long = "secret", value_name = "VALUE")]
+    // A value that starts with '-' is the secret, because clap would otherwise read it as an
+    // option and quote it in its error message.
+    #[arg(long = "secret", value_name = "VALUE", allow_hyphen_values = true)]
     pub secret_value: Vec<SecretText>,
 }
 

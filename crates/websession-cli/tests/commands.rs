@@ -482,6 +482,31 @@ fn secrets_never_printed() {
 }
 
 #[test]
+fn hyphen_secret_argument_not_echoed() {
+    // By default clap reads a value that starts with '-' as an option and quotes it in its
+    // "unexpected argument" error, which would print such a secret on standard error.
+    let path = temp_path("hyphen");
+    for secret in ["-hunter2-leading-dash", "--hunter2-double-dash"] {
+        std::fs::write(&path, format!("{secret}\n")).unwrap();
+        let file = path.display().to_string();
+        let signed = run(
+            &args(&["sign", "--secret-file", &file, "--as", "cookie", "{}"]),
+            None,
+            &[],
+        );
+        assert_eq!(signed.status, 0, "{signed:?}");
+        let pair = signed.stdout.trim_end().to_owned();
+
+        let verified = run(&args(&["verify", "--secret", secret, &pair]), None, &[]);
+        assert_eq!(verified.status, 0, "{verified:?}");
+        assert!(verified.stdout.starts_with("verified:"), "{verified:?}");
+        assert!(!verified.stdout.contains("hunter2"), "{verified:?}");
+        assert!(!verified.stderr.contains("hunter2"), "{verified:?}");
+    }
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[test]
 fn secret_argument_prints_warning() {
     let result = run(&args(&["verify", "--secret", "s3cr3t", SIGNED]), None, &[]);
     assert_eq!(result.status, 0, "{result:?}");
