@@ -162,7 +162,12 @@ pub struct SignArgs {
 
     /// Max-Age attribute in seconds. Zero or a negative number makes the browser delete the
     /// cookie. Default: none, so the cookie lasts until the browser closes.
-    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true)]
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        allow_negative_numbers = true,
+        value_parser = parse_whole_seconds
+    )]
     pub max_age: Option<i64>,
 
     /// Expires attribute: an HTTP date such as "Wed, 15 Nov 2023 22:13:20 GMT", or Unix
@@ -312,4 +317,15 @@ impl From<PriorityChoice> for websession::Priority {
             PriorityChoice::High => websession::Priority::High,
         }
     }
+}
+
+/// Parses a `--max-age` value. Its error message gives the accepted range.
+fn parse_whole_seconds(text: &str) -> Result<i64, String> {
+    text.parse().map_err(|_| {
+        format!(
+            "expected whole seconds between {} and {}, such as 3600 for an hour",
+            i64::MIN,
+            i64::MAX
+        )
+    })
 }

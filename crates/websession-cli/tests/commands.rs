@@ -507,6 +507,21 @@ fn hyphen_secret_argument_not_echoed() {
 }
 
 #[test]
+fn fractional_max_age_asks_for_seconds() {
+    let arguments = args(&["sign", "--secret-env", "KEYS", "--max-age", "1.5", "{}"]);
+    let result = run(&arguments, None, &env("KEYS", "s3cr3t"));
+    assert_eq!(result.status, 2, "{result:?}");
+    assert_eq!(result.stdout, "");
+    assert!(
+        result.stderr.contains(
+            "invalid value '1.5' for '--max-age <SECONDS>': expected whole seconds between \
+             -9223372036854775808 and 9223372036854775807, such as 3600 for an hour"
+        ),
+        "{result:?}"
+    );
+}
+
+#[test]
 fn secret_argument_prints_warning() {
     let result = run(&args(&["verify", "--secret", "s3cr3t", SIGNED]), None, &[]);
     assert_eq!(result.status, 0, "{result:?}");
