@@ -142,11 +142,18 @@ impl Report {
             Value::Bool(_) => "a boolean",
             Value::Null => "null",
         };
-        Some(format!(
+        let mut reason = format!(
             "the data is {kind}. The cookie storage of websession reads only a JSON object, and \
              its server-side storage only a valid session id, so both read this cookie as a \
              new, empty session"
-        ))
+        );
+        if read_by_index_in_javascript(self.data.as_ref()?) {
+            reason.push_str(
+                ". The cookie storages of Remix and React Router read it as an object keyed by \
+                 index, such as {\"0\": ...}",
+            );
+        }
+        Some(reason)
     }
 
     /// Returns the names of the flash entries in the data (keys `__flash_<name>__`).
@@ -208,4 +215,14 @@ fn verify(
 
 fn attribute_json(attribute: &Attribute) -> Value {
     json!({"name": attribute.name, "value": attribute.value})
+}
+
+/// Returns `true` for data that `Object.entries` turns into index keys: a non-empty array
+/// or string. Remix and React Router build a cookie session from those entries.
+fn read_by_index_in_javascript(data: &Value) -> bool {
+    match data {
+        Value::Array(items) => !items.is_empty(),
+        Value::String(text) => !text.is_empty(),
+        _ => false,
+    }
 }

@@ -745,27 +745,39 @@ fn secret_file_help_describes_lines() {
 
 #[test]
 fn non_object_data_read_as_empty_session() {
+    // The last field: whether Remix and React Router read the data as an object keyed by
+    // index, which they do for a non-empty array or string.
     let cases = [
-        ("42", "a number"),
-        ("[]", "an array"),
-        ("null", "null"),
-        ("true", "a boolean"),
+        ("42", "a number", false),
+        ("[]", "an array", false),
+        ("[1,\"x\"]", "an array", true),
+        ("null", "null", false),
+        ("true", "a boolean", false),
         (
             "\"../../etc/passwd\"",
             "a string that is not a valid session id",
+            true,
         ),
     ];
-    for (data, kind) in cases {
+    for (data, kind, by_index) in cases {
         let pair = sign_pair(data);
-        let reason = format!(
+        let mut reason = format!(
             "the data is {kind}. The cookie storage of websession reads only a JSON object, \
              and its server-side storage only a valid session id, so both read this cookie as \
              a new, empty session"
         );
+        if by_index {
+            reason.push_str(
+                ". The cookie storages of Remix and React Router read it as an object keyed \
+                 by index, such as {\"0\": ...}",
+            );
+        }
 
         let decoded = decode_signed(&pair);
+        let shown = serde_json::from_str::<serde_json::Value>(data).unwrap();
+        let shown = serde_json::to_string_pretty(&shown).unwrap();
         let expected =
-            format!("data        verified\n{data}\nkind        not session data: {reason}\n");
+            format!("data        verified\n{shown}\nkind        not session data: {reason}\n");
         assert!(decoded.stdout.ends_with(&expected), "{data}: {decoded:?}");
 
         let json = run(
