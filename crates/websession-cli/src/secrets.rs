@@ -71,7 +71,8 @@ enum Source<'a> {
 /// line (`matches` are the matches of the subcommand, which record that order).
 ///
 /// Prints a warning on standard error for each `--secret`, whose value other users of the
-/// machine can read in the process list.
+/// machine can read in the process list, and for each secret that starts or ends with a
+/// space or tab.
 ///
 /// # Errors
 ///
@@ -105,7 +106,26 @@ pub fn load(args: &SecretArgs, matches: &ArgMatches) -> Result<Vec<Secret>, CliE
             Source::Argument(position, value) => secrets.push(from_argument(position, value)?),
         }
     }
+    for secret in &secrets {
+        warn_if_padded(secret);
+    }
     Ok(secrets)
+}
+
+/// Prints a warning for a secret that starts or ends with a space or tab, such as the second
+/// entry of `KEYS="new, old"`. Such a character is part of the secret, so the secret differs
+/// from the application's when the application's has no such character.
+fn warn_if_padded(secret: &Secret) {
+    let is_padding = |byte: &u8| matches!(byte, b' ' | b'\t');
+    let padded =
+        secret.bytes.first().is_some_and(is_padding) || secret.bytes.last().is_some_and(is_padding);
+    if padded {
+        crate::output::warn(&format!(
+            "the secret from {} starts or ends with a space or tab, which is part of the \
+             secret; remove it unless the application's secret has it too",
+            secret.origin
+        ));
+    }
 }
 
 fn from_env(name: &str) -> Result<Vec<Secret>, CliError> {

@@ -507,6 +507,24 @@ fn hyphen_secret_argument_not_echoed() {
 }
 
 #[test]
+fn padded_secret_gets_warning() {
+    // A space after the comma belongs to the second secret, which then verifies nothing.
+    let arguments = args(&["verify", "--secret-env", "KEYS", SIGNED]);
+    let padded = run(&arguments, None, &env("KEYS", "new-secret, s3cr3t"));
+    assert_eq!(padded.status, 1, "{padded:?}");
+    assert_eq!(
+        padded.stderr,
+        "warning: the secret from environment variable KEYS, entry 2 starts or ends with a \
+         space or tab, which is part of the secret; remove it unless the application's secret \
+         has it too\n"
+    );
+
+    let trimmed = run(&arguments, None, &env("KEYS", "new-secret,s3cr3t"));
+    assert_eq!(trimmed.status, 0, "{trimmed:?}");
+    assert_eq!(trimmed.stderr, "");
+}
+
+#[test]
 fn fractional_max_age_asks_for_seconds() {
     let arguments = args(&["sign", "--secret-env", "KEYS", "--max-age", "1.5", "{}"]);
     let result = run(&arguments, None, &env("KEYS", "s3cr3t"));
