@@ -63,6 +63,9 @@ pub struct FoundCookie {
     pub raw_value: String,
     /// The attributes of a `Set-Cookie` header, in order; empty otherwise.
     pub attributes: Vec<Attribute>,
+    /// How many later pairs of a `Cookie` header have the same name. Servers read only the
+    /// first pair of a name, so they ignore these.
+    pub ignored_duplicates: usize,
 }
 
 /// Returns the text of an argument, or of standard input when the argument is absent or
@@ -153,6 +156,7 @@ pub fn find_cookie(text: &str, args: &InputArgs) -> Result<FoundCookie, CliError
             name: name.map(str::to_owned),
             raw_value: text.to_owned(),
             attributes: Vec::new(),
+            ignored_duplicates: 0,
         }),
         InputType::SetCookie => parse_set_cookie(text, name),
         InputType::Cookie | InputType::Auto => parse_cookie_header(text, name),
@@ -279,11 +283,13 @@ fn parse_cookie_header(text: &str, name: Option<&str>) -> Result<FoundCookie, Cl
             fix: cookie_header_fix(text),
         });
     };
+    let same_name = pairs.iter().filter(|(other, _)| other == key).count();
     Ok(FoundCookie {
         source: Source::CookieHeader,
         name: Some((*key).to_owned()),
         raw_value: (*value).to_owned(),
         attributes: Vec::new(),
+        ignored_duplicates: same_name - 1,
     })
 }
 
@@ -383,6 +389,7 @@ fn parse_set_cookie(text: &str, name: Option<&str>) -> Result<FoundCookie, CliEr
         name: Some(key.to_owned()),
         raw_value: trim(value).to_owned(),
         attributes,
+        ignored_duplicates: 0,
     })
 }
 

@@ -24,6 +24,13 @@ pub fn decode_text(report: &Report, as_json: bool) -> String {
     };
     push_line(&mut out, "cookie", &printable(name));
     push_line(&mut out, "source", source_text(report.found.source));
+    if report.found.ignored_duplicates > 0 {
+        push_line(
+            &mut out,
+            "note",
+            &paint(CAUTION, &duplicates_text(report.found.ignored_duplicates)),
+        );
+    }
     if report.found.source == Source::SetCookie {
         let attributes: Vec<String> = report
             .found
@@ -87,6 +94,16 @@ pub fn decode_text(report: &Report, as_json: bool) -> String {
         push_line(&mut out, "flash", &text);
     }
     out
+}
+
+/// Returns the note for a `Cookie` header that repeats the cookie's name `count` more times.
+fn duplicates_text(count: usize) -> String {
+    let cookies = if count == 1 { "cookie" } else { "cookies" };
+    format!(
+        "the header has {count} more {cookies} of this name after this one, which servers \
+         ignore because they read the first. Browsers send one cookie for each Path and Domain \
+         that set it, so an old cookie with another Path or Domain may still be in the browser"
+    )
 }
 
 /// Returns the one line that `verify` prints.
@@ -260,6 +277,7 @@ mod tests {
                 name: Some("s".to_owned()),
                 raw_value: String::new(),
                 attributes: Vec::new(),
+                ignored_duplicates: 0,
             },
             value: String::new(),
             status,

@@ -187,6 +187,7 @@ impl Report {
             "session_id": self.is_session_id(),
             "empty_session_reason": self.empty_session_reason(),
             "flash": self.flash_names(),
+            "ignored_duplicates": self.found.ignored_duplicates,
         });
         if self.found.source == Source::SetCookie {
             object["attributes"] = self.found.attributes.iter().map(attribute_json).collect();

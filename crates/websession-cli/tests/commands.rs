@@ -52,6 +52,7 @@ fn decode_set_cookie_lists_attributes() {
             "session_id": false,
             "empty_session_reason": null,
             "flash": [],
+            "ignored_duplicates": 0,
             "attributes": [
                 {"name": "Max-Age", "value": "3600"},
                 {"name": "Path", "value": "/"},
@@ -504,6 +505,49 @@ fn hyphen_secret_argument_not_echoed() {
         assert!(!verified.stderr.contains("hunter2"), "{verified:?}");
     }
     std::fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn repeated_cookie_name_gets_note() {
+    // The first pair is what servers read; the second, a valid cookie, is ignored.
+    let header = format!("Cookie: __session=abc; theme=dark; {SIGNED}");
+    let arguments = [
+        "decode",
+        "--secret-env",
+        "KEYS",
+        "--name",
+        "__session",
+        &header,
+    ];
+    let text = run(&args(&arguments), None, &env("KEYS", "s3cr3t"));
+    assert_eq!(text.status, 0, "{text:?}");
+    assert!(
+        text.stdout.contains(
+            "\nnote        the header has 1 more cookie of this name after this one, which \
+             servers ignore because they read the first."
+        ),
+        "{text:?}"
+    );
+    assert!(text.stdout.contains("the cookie is unsigned"), "{text:?}");
+
+    let json_arguments = [
+        "decode",
+        "--json",
+        "--secret-env",
+        "KEYS",
+        "--name",
+        "__session",
+    ];
+    let json = run(
+        &args(&[&json_arguments[..], &[header.as_str()]].concat()),
+        None,
+        &env("KEYS", "s3cr3t"),
+    );
+    assert_eq!(json.json()["ignored_duplicates"], 1, "{json:?}");
+    assert_eq!(json.json()["value"], "abc", "{json:?}");
+
+    let single = run(&args(&["decode", SIGNED]), None, &[]);
+    assert!(!single.stdout.contains("note"), "{single:?}");
 }
 
 #[test]
