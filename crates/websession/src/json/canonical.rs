@@ -234,6 +234,20 @@ mod tests {
     }
 
     #[test]
+    fn keys_after_literals_are_checked() {
+        // The comma after `true`, `false` or `null` starts the next key, which must still be
+        // checked for repeats and a leading digit.
+        for literal in ["true", "false", "null"] {
+            let repeated = format!(r#"{{"a":{literal},"a":1}}"#);
+            assert!(!stringifies_to_itself(&repeated), "{repeated}");
+            let index_key = format!(r#"{{"a":{literal},"1":0}}"#);
+            assert!(!stringifies_to_itself(&index_key), "{index_key}");
+            let distinct = format!(r#"{{"a":{literal},"b":{literal}}}"#);
+            assert!(stringifies_to_itself(&distinct), "{distinct}");
+        }
+    }
+
+    #[test]
     fn repeated_keys_count_per_object() {
         assert!(stringifies_to_itself(r#"{"a":{"a":1},"b":{"a":2}}"#));
         assert!(stringifies_to_itself(r#"[{"a":1},{"a":2}]"#));
