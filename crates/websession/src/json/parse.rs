@@ -475,6 +475,24 @@ mod tests {
     }
 
     #[test]
+    fn long_fraction_beyond_range_reads_as_null() {
+        // 310 integer digits exceed the largest double, about 1.8e308. At over 300 bytes the
+        // text skips the decimal fast path, so `serde_json` finds it out of range.
+        let huge = format!("1{}.5", "0".repeat(309));
+        let text = format!(r#"{{"n":{huge},"m":-{huge}}}"#);
+        let expected = serde_json::json!({"n": null, "m": null});
+        assert_eq!(parse(&huge), Some(Value::Null));
+        assert_eq!(parse(&text), Some(expected.clone()));
+        assert_eq!(reference(&text), Some(expected));
+        check_agrees(&text).unwrap();
+
+        // As long, but within range: read as the nearest double.
+        let long_small = format!("0.{}1", "0".repeat(309));
+        assert_eq!(parse(&long_small), reference(&long_small));
+        assert_eq!(parse(&long_small), Some(serde_json::json!(1e-310)));
+    }
+
+    #[test]
     fn lone_surrogate_escapes_read_as_replacement_character() {
         let text = r#"{"user":"alice","bio":"\ud83c","\udc00":[1,"a\ud800"]}"#;
         let expected = serde_json::json!({
