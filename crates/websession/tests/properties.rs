@@ -518,7 +518,11 @@ proptest! {
         let same_hex_digit = value[position].is_ascii_hexdigit()
             && value[position].eq_ignore_ascii_case(&replacement);
         if in_escape && same_hex_digit {
-            prop_assert_eq!(loaded.data(), &data);
+            // Compared as JavaScript numbers: a float with an integer value, such as 9e14,
+            // is written as an integer and reads back as one.
+            let read = Value::Object(loaded.data().clone());
+            let written = Value::Object(data.clone());
+            prop_assert!(same_as_javascript(&read, &written), "wrote {written:?}, read {read:?}");
         } else {
             prop_assert!(
                 loaded.data().is_empty(),
