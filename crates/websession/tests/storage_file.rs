@@ -347,6 +347,29 @@ async fn remove_expired_sweeps_directory() {
 }
 
 #[tokio::test]
+async fn temporary_file_stale_after_one_hour() {
+    let directory = TempDir::new("stale-age");
+    let store = FileStore::new(directory.path()).unwrap();
+    // The ages sit a minute either side of the hour, a margin for the time the test takes.
+    let older = directory.path().join(".older.AAAAAAAAAAAAAAAAAAAAAA.tmp");
+    let younger = directory.path().join(".younger.BBBBBBBBBBBBBBBBBBBBBB.tmp");
+    let now = std::time::SystemTime::now();
+    for (path, age) in [(&older, 3660), (&younger, 3540)] {
+        std::fs::write(path, "partial").unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_modified(now - Duration::from_secs(age))
+            .unwrap();
+    }
+
+    assert_eq!(store.remove_expired().await.unwrap(), 0);
+    assert!(!older.exists(), "a temporary file of 61 minutes is removed");
+    assert!(younger.exists(), "a temporary file of 59 minutes stays");
+}
+
+#[tokio::test]
 async fn files_are_private_to_owner() {
     #[cfg(unix)]
     {
