@@ -383,6 +383,16 @@ async fn files_are_private_to_owner() {
             |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&directory), 0o700);
         assert_eq!(mode(&directory.join(format!("{id}.json"))), 0o600);
+
+        // The create took the lock of its id, which made the lock directory and one file.
+        let locks = directory.join(".locks");
+        assert_eq!(mode(&locks), 0o700);
+        let lock_files: Vec<_> = std::fs::read_dir(&locks)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .collect();
+        assert_eq!(lock_files.len(), 1, "{lock_files:?}");
+        assert_eq!(mode(&lock_files[0]), 0o600);
     }
 }
 
