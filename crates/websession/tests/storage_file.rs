@@ -47,7 +47,29 @@ impl std::io::Write for LogWriter {
 }
 
 fn logs_text() -> String {
-    String::from_utf8_lossy(&captured_logs().lock().unwrap()).into_owned()
+    logs_since(0)
+}
+
+/// Returns the length of the log so far, to pass to [`logs_since`]. Tests run in parallel
+/// and share the log, so a test reads from its own mark instead of clearing the log.
+fn log_mark() -> usize {
+    captured_logs().lock().unwrap().len()
+}
+
+fn logs_since(mark: usize) -> String {
+    String::from_utf8_lossy(&captured_logs().lock().unwrap()[mark..]).into_owned()
+}
+
+/// Returns the damaged-file warnings logged since `mark` for the store in `directory`.
+fn damaged_file_warnings(mark: usize, directory: &TempDir) -> Vec<String> {
+    logs_since(mark)
+        .lines()
+        .filter(|line| {
+            line.contains("session file is damaged, truncated, a directory or not a session record")
+                && line.contains(&directory.path().display().to_string())
+        })
+        .map(str::to_owned)
+        .collect()
 }
 
 fn object(value: Value) -> Map<String, Value> {
@@ -127,7 +149,6 @@ async fn fifty_writers_never_expose_partial_file() {
 
 #[tokio::test]
 async fn damaged_file_reads_as_no_session_with_warning() {
-    let logs = captured_logs();
     let directory = TempDir::new("damaged");
     let clock = ManualClock::new(start());
     let store = store_in(&directory, &clock);
@@ -148,19 +169,8 @@ async fn damaged_file_reads_as_no_session_with_warning() {
         b"\xff\xfe garbage",
         br#"{"expires":"later","data":{"user":"mallory"}}"#,
     ];
-    let warnings = || {
-        logs_text()
-            .lines()
-            .filter(|line| {
-                line.contains(
-                    "session file is damaged, truncated, a directory or not a session record",
-                ) && line.contains(&directory.path().display().to_string())
-            })
-            .map(str::to_owned)
-            .collect::<Vec<_>>()
-    };
     for (case, bytes) in damaged.iter().enumerate() {
-        logs.lock().unwrap().clear();
+        let mark = log_mark();
         std::fs::write(&path, bytes).unwrap();
 
         // A fresh store for each case, because a store warns at most once a minute.
@@ -176,7 +186,7 @@ async fn damaged_file_reads_as_no_session_with_warning() {
             *bytes,
             "case {case}: the damaged file stays as it was"
         );
-        let warnings = warnings();
+        let warnings = damaged_file_warnings(mark, &directory);
         assert_eq!(warnings.len(), 1, "case {case}: {warnings:?}");
         assert!(warnings[0].contains("WARN"), "case {case}: {warnings:?}");
         let text = logs_text();
@@ -184,7 +194,7 @@ async fn damaged_file_reads_as_no_session_with_warning() {
     }
 
     // Requests that repeat the cookie add no warning within a minute.
-    logs.lock().unwrap().clear();
+    let mark = log_mark();
     for _ in 0..3 {
         let loaded = storage
             .get_session(Some(request_cookie(&set_cookie)))
@@ -192,9 +202,34 @@ async fn damaged_file_reads_as_no_session_with_warning() {
             .unwrap();
         assert!(loaded.data().is_empty());
     }
-    let warnings = warnings();
+    let warnings = damaged_file_warnings(mark, &directory);
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(warnings[0].contains("held_back=0"), "{warnings:?}");
+}
+
+#[tokio::test]
+async fn sweep_and_delete_warn_on_damaged_file() {
+    let directory = TempDir::new("damaged-sweep");
+    let clock = ManualClock::new(start());
+    let path = directory.path().join("damaged.json");
+    std::fs::write(&path, "{").unwrap();
+
+    // A fresh store for each operation, because a store warns at most once a minute.
+    let mark = log_mark();
+    let swept = store_in(&directory, &clock).remove_expired().await.unwrap();
+    assert_eq!(swept, 0);
+    let warnings = damaged_file_warnings(mark, &directory);
+    assert_eq!(warnings.len(), 1, "remove_expired: {warnings:?}");
+    assert_eq!(std::fs::read(&path).unwrap(), b"{");
+
+    let mark = log_mark();
+    store_in(&directory, &clock)
+        .delete("damaged")
+        .await
+        .unwrap();
+    let warnings = damaged_file_warnings(mark, &directory);
+    assert_eq!(warnings.len(), 1, "delete: {warnings:?}");
+    assert_eq!(std::fs::read(&path).unwrap(), b"{");
 }
 
 #[tokio::test]
