@@ -493,6 +493,17 @@ mod tests {
     }
 
     #[test]
+    fn fraction_with_huge_exponent_reads_as_null() {
+        // Fractions with an exponent are read by `serde_json`, which finds these out of range.
+        for text in ["1.5e999", "-1.5E+400", "0.5e999", "-0.5e400"] {
+            assert_eq!(parse(text), Some(Value::Null), "{text}");
+            assert_eq!(reference(text), Some(Value::Null), "{text}");
+            check_agrees(text).unwrap();
+        }
+        assert_eq!(parse("0.5e-999"), Some(serde_json::json!(0.0)));
+    }
+
+    #[test]
     fn lone_surrogate_escapes_read_as_replacement_character() {
         let text = r#"{"user":"alice","bio":"\ud83c","\udc00":[1,"a\ud800"]}"#;
         let expected = serde_json::json!({
