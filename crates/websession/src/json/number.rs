@@ -138,6 +138,16 @@ mod tests {
     }
 
     #[test]
+    fn integers_beyond_safe_range_print_without_fraction() {
+        // `zmij` writes these with a trailing `.0`, which JavaScript does not print.
+        assert_eq!(js(9_007_199_254_740_992.0), "9007199254740992");
+        assert_eq!(js(9_007_199_254_740_994.0), "9007199254740994");
+        assert_eq!(js(-9_007_199_254_740_994.0), "-9007199254740994");
+        assert_eq!(js(9_999_999_999_999_998.0), "9999999999999998");
+        assert_eq!(js(1e16), "10000000000000000");
+    }
+
+    #[test]
     fn large_numbers_switch_to_exponent_after_21_digits() {
         assert_eq!(js(1e20), "100000000000000000000");
         assert_eq!(js(1e21), "1e+21");
