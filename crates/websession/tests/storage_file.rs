@@ -311,7 +311,10 @@ async fn directory_named_as_record_reads_as_none() {
     std::fs::create_dir(&inner).unwrap();
     std::fs::write(inner.join("keep.txt"), "kept").unwrap();
 
+    let mark = log_mark();
     assert_eq!(store.read("assets").await.unwrap(), None);
+    let warnings = damaged_file_warnings(mark, &directory);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(!store.update("assets", &Map::new(), None).await.unwrap());
     assert!(!store.touch("assets", None).await.unwrap());
     store.delete("assets").await.unwrap();
@@ -322,6 +325,32 @@ async fn directory_named_as_record_reads_as_none() {
         std::fs::read_to_string(inner.join("keep.txt")).unwrap(),
         "kept"
     );
+}
+
+#[tokio::test]
+async fn unreadable_record_is_io_error() {
+    #[cfg(unix)]
+    {
+        // A symbolic link to itself fails to open with an error other than "not found", as
+        // an unreadable file does. Permissions cannot make one, because tests may run as root.
+        let directory = TempDir::new("unreadable");
+        let store = FileStore::new(directory.path()).unwrap();
+        let path = directory.path().join("looped.json");
+        std::os::unix::fs::symlink(&path, &path).unwrap();
+
+        let result = store.read("looped").await;
+        assert!(
+            matches!(
+                result,
+                Err(StoreError::Io {
+                    operation: "read",
+                    ..
+                })
+            ),
+            "{result:?}"
+        );
+        assert!(std::fs::symlink_metadata(&path).is_ok(), "the link stays");
+    }
 }
 
 #[tokio::test]
