@@ -354,6 +354,34 @@ async fn unreadable_record_is_io_error() {
 }
 
 #[tokio::test]
+async fn create_expiring_now_writes_no_file() {
+    let directory = TempDir::new("expired-create");
+    let clock = ManualClock::new(start());
+    let store = store_in(&directory, &clock);
+
+    let id = store
+        .create(&object(json!({"k": 1})), Some(start()))
+        .await
+        .unwrap();
+
+    assert!(!id.is_empty());
+    assert!(!directory.path().join(format!("{id}.json")).exists());
+    assert_eq!(store.read(&id).await.unwrap(), None);
+}
+
+#[test]
+fn debug_shows_directory_and_lifetime() {
+    let directory = TempDir::new("debug");
+    let store = FileStore::new(directory.path())
+        .unwrap()
+        .with_max_lifetime(Duration::from_secs(90));
+    let text = format!("{store:?}");
+    assert!(text.starts_with("FileStore"), "{text}");
+    assert!(text.contains(&format!("{:?}", directory.path())), "{text}");
+    assert!(text.contains("max_lifetime: 90s"), "{text}");
+}
+
+#[tokio::test]
 async fn remove_expired_sweeps_directory() {
     let directory = TempDir::new("sweep");
     let clock = ManualClock::new(start());
