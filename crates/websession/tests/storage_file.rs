@@ -397,11 +397,13 @@ async fn remove_expired_sweeps_directory() {
     let stale = directory.path().join(".crashed.AAAAAAAAAAAAAAAAAAAAAA.tmp");
     let fresh = directory.path().join(".running.BBBBBBBBBBBBBBBBBBBBBB.tmp");
     let foreign = directory.path().join(".editor-swap.tmp");
-    for path in [&stale, &fresh, &foreign] {
+    // It has a valid id but a random part of the wrong length, so the store did not make it.
+    let foreign_with_dots = directory.path().join(".notes.backup.tmp");
+    for path in [&stale, &fresh, &foreign, &foreign_with_dots] {
         std::fs::write(path, "partial").unwrap();
     }
     let two_hours_ago = std::time::SystemTime::now() - Duration::from_secs(7200);
-    for path in [&stale, &foreign] {
+    for path in [&stale, &foreign, &foreign_with_dots] {
         std::fs::File::options()
             .write(true)
             .open(path)
@@ -426,6 +428,7 @@ async fn remove_expired_sweeps_directory() {
     let mut expected = vec![
         ".editor-swap.tmp".to_owned(),
         ".locks".to_owned(),
+        ".notes.backup.tmp".to_owned(),
         ".running.BBBBBBBBBBBBBBBBBBBBBB.tmp".to_owned(),
         format!("{kept}.json"),
         "broken-one.json".to_owned(),
