@@ -327,30 +327,28 @@ async fn directory_named_as_record_reads_as_none() {
     );
 }
 
+#[cfg(unix)]
 #[tokio::test]
 async fn unreadable_record_is_io_error() {
-    #[cfg(unix)]
-    {
-        // A symbolic link to itself fails to open with an error other than "not found", as
-        // an unreadable file does. Permissions cannot make one, because tests may run as root.
-        let directory = TempDir::new("unreadable");
-        let store = FileStore::new(directory.path()).unwrap();
-        let path = directory.path().join("looped.json");
-        std::os::unix::fs::symlink(&path, &path).unwrap();
+    // A symbolic link to itself fails to open with an error other than "not found", as
+    // an unreadable file does. Permissions cannot make one, because tests may run as root.
+    let directory = TempDir::new("unreadable");
+    let store = FileStore::new(directory.path()).unwrap();
+    let path = directory.path().join("looped.json");
+    std::os::unix::fs::symlink(&path, &path).unwrap();
 
-        let result = store.read("looped").await;
-        assert!(
-            matches!(
-                result,
-                Err(StoreError::Io {
-                    operation: "read",
-                    ..
-                })
-            ),
-            "{result:?}"
-        );
-        assert!(std::fs::symlink_metadata(&path).is_ok(), "the link stays");
-    }
+    let result = store.read("looped").await;
+    assert!(
+        matches!(
+            result,
+            Err(StoreError::Io {
+                operation: "read",
+                ..
+            })
+        ),
+        "{result:?}"
+    );
+    assert!(std::fs::symlink_metadata(&path).is_ok(), "the link stays");
 }
 
 #[tokio::test]
