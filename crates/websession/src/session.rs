@@ -209,9 +209,10 @@ impl Session {
 
     /// Stores `value` under `name`.
     ///
-    /// Numbers are kept as JavaScript keeps them, as doubles: a commit writes an integer
-    /// beyond 2^53 in magnitude as the nearest double, so `1234567890123456789_u64` reads
-    /// back as `1234567890123456800`. Store ids that need all 64 bits as strings.
+    /// The session keeps `value` as given, so `get_as` in the same request returns it exactly.
+    /// A commit writes numbers as JavaScript's doubles: an integer beyond 2^53 in magnitude
+    /// becomes the nearest double, so `1234567890123456789_u64` reads back from the cookie
+    /// as `1234567890123456800`. Store ids that need all 64 bits as strings.
     ///
     /// # Examples
     ///
