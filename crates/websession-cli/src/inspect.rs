@@ -100,9 +100,10 @@ pub fn decode_text(report: &Report, as_json: bool) -> String {
 fn duplicates_text(count: usize) -> String {
     let cookies = if count == 1 { "cookie" } else { "cookies" };
     format!(
-        "the header has {count} more {cookies} of this name after this one, which servers \
-         ignore because they read the first. Browsers send one cookie for each Path and Domain \
-         that set it, so an old cookie with another Path or Domain may still be in the browser"
+        "the header has {count} more {cookies} of this name after this one, which websession, \
+         Remix and React Router ignore because they read the first. Browsers send one cookie \
+         for each Path and Domain that set it, so an old cookie with another Path or Domain \
+         may still be in the browser"
     )
 }
 

@@ -509,7 +509,8 @@ fn hyphen_secret_argument_not_echoed() {
 
 #[test]
 fn repeated_cookie_name_gets_note() {
-    // The first pair is what servers read; the second, a valid cookie, is ignored.
+    // The first pair is what websession, Remix and React Router read, so the second, a valid
+    // cookie, is ignored.
     let header = format!("Cookie: __session=abc; theme=dark; {SIGNED}");
     let arguments = [
         "decode",
@@ -524,7 +525,7 @@ fn repeated_cookie_name_gets_note() {
     assert!(
         text.stdout.contains(
             "\nnote        the header has 1 more cookie of this name after this one, which \
-             servers ignore because they read the first."
+             websession, Remix and React Router ignore because they read the first."
         ),
         "{text:?}"
     );
