@@ -71,8 +71,8 @@ enum Source<'a> {
 /// line (`matches` are the matches of the subcommand, which record that order).
 ///
 /// Prints a warning on standard error for each `--secret`, whose value other users of the
-/// machine can read in the process list, and for each secret that starts or ends with a
-/// space or tab.
+/// machine can read in the process list, and for each secret that starts or ends with
+/// whitespace.
 ///
 /// # Errors
 ///
@@ -112,17 +112,18 @@ pub fn load(args: &SecretArgs, matches: &ArgMatches) -> Result<Vec<Secret>, CliE
     Ok(secrets)
 }
 
-/// Prints a warning for a secret that starts or ends with a space or tab, such as the second
-/// entry of `KEYS="new, old"`. Such a character is part of the secret, so the secret differs
-/// from the application's when the application's has no such character.
+/// Prints a warning for a secret that starts or ends with ASCII whitespace, such as the second
+/// entry of `KEYS="new, old"` or a line feed left at the end of an environment variable. Such
+/// a character is part of the secret, so the secret differs from the application's when the
+/// application's has no such character.
 fn warn_if_padded(secret: &Secret) {
-    let is_padding = |byte: &u8| matches!(byte, b' ' | b'\t');
+    let is_padding = |byte: &u8| byte.is_ascii_whitespace();
     let padded =
         secret.bytes.first().is_some_and(is_padding) || secret.bytes.last().is_some_and(is_padding);
     if padded {
         crate::output::warn(&format!(
-            "the secret from {} starts or ends with a space or tab, which is part of the \
-             secret; remove it unless the application's secret has it too",
+            "the secret from {} starts or ends with whitespace (a space, tab or line break), \
+             which is part of the secret; remove it unless the application's secret has it too",
             secret.origin
         ));
     }

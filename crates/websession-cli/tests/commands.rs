@@ -559,14 +559,48 @@ fn padded_secret_gets_warning() {
     assert_eq!(padded.status, 1, "{padded:?}");
     assert_eq!(
         padded.stderr,
-        "warning: the secret from environment variable KEYS, entry 2 starts or ends with a \
-         space or tab, which is part of the secret; remove it unless the application's secret \
-         has it too\n"
+        "warning: the secret from environment variable KEYS, entry 2 starts or ends with \
+         whitespace (a space, tab or line break), which is part of the secret; remove it unless \
+         the application's secret has it too\n"
     );
 
     let trimmed = run(&arguments, None, &env("KEYS", "new-secret,s3cr3t"));
     assert_eq!(trimmed.status, 0, "{trimmed:?}");
     assert_eq!(trimmed.stderr, "");
+}
+
+#[test]
+fn line_break_in_secret_gets_warning() {
+    // A line feed at the end of a variable, such as one copied from a file that `echo`
+    // wrote, belongs to the secret.
+    let arguments = args(&["verify", "--secret-env", "KEYS", SIGNED]);
+    let from_env = run(&arguments, None, &env("KEYS", "s3cr3t\n"));
+    assert_eq!(from_env.status, 1, "{from_env:?}");
+    assert!(
+        from_env.stderr.starts_with(
+            "warning: the secret from environment variable KEYS, entry 1 starts or ends with \
+             whitespace"
+        ),
+        "{from_env:?}"
+    );
+
+    // A file read as CRLF lines loses one carriage return, not a second one.
+    let path = temp_path("carriage-return");
+    std::fs::write(&path, "s3cr3t\r\r\n").unwrap();
+    let file = path.display().to_string();
+    let from_file = run(
+        &args(&["verify", "--secret-file", &file, SIGNED]),
+        None,
+        &[],
+    );
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(from_file.status, 1, "{from_file:?}");
+    assert!(
+        from_file.stderr.starts_with(&format!(
+            "warning: the secret from file {file}, line 1 starts"
+        )),
+        "{from_file:?}"
+    );
 }
 
 #[test]
