@@ -212,10 +212,42 @@ fn from_argument(position: usize, value: &SecretText) -> Result<Secret, CliError
         "--secret puts the secret on the command line, where other users of this machine \
          can read it; prefer --secret-env NAME or --secret-file PATH",
     );
+    // `--secret` takes the next argument even when it starts with '-', so `--secret --json`
+    // uses "--json" as the secret and the option has no effect.
+    if is_option_name(&value.0) {
+        crate::output::warn(&format!(
+            "--secret argument {position} has the name of an option of this tool, which is \
+             used as the secret and not as the option; put the secret value right after \
+             --secret if you meant the option"
+        ));
+    }
     Ok(Secret {
         bytes: value.0.as_bytes().to_vec(),
         origin: format!("--secret argument {position}"),
     })
+}
+
+/// Returns `true` for text that names an option of any subcommand, such as `--json` or `-h`.
+fn is_option_name(text: &str) -> bool {
+    use clap::CommandFactory;
+
+    if matches!(text, "-h" | "--help" | "-V" | "--version") {
+        return true;
+    }
+    let command = crate::cli::Cli::command();
+    let arguments = command.get_arguments().chain(
+        command
+            .get_subcommands()
+            .flat_map(clap::Command::get_arguments),
+    );
+    for argument in arguments {
+        let long = argument.get_long().map(|long| format!("--{long}"));
+        let short = argument.get_short().map(|short| format!("-{short}"));
+        if long.as_deref() == Some(text) || short.as_deref() == Some(text) {
+            return true;
+        }
+    }
+    false
 }
 
 #[cfg(test)]

@@ -552,6 +552,27 @@ fn repeated_cookie_name_gets_note() {
 }
 
 #[test]
+fn option_name_as_secret_gets_warning() {
+    // `--json` after `--secret` is the secret, so the output stays text.
+    let result = run(&args(&["verify", "--secret", "--json", SIGNED]), None, &[]);
+    assert_eq!(result.status, 1, "{result:?}");
+    assert!(result.stdout.starts_with("not valid:"), "{result:?}");
+    assert!(
+        result.stderr.contains(
+            "warning: --secret argument 1 has the name of an option of this tool, which is \
+             used as the secret and not as the option"
+        ),
+        "{result:?}"
+    );
+
+    let hyphen_secret = run(&args(&["verify", "--secret", "-s3cr3t", SIGNED]), None, &[]);
+    assert!(
+        !hyphen_secret.stderr.contains("name of an option"),
+        "{hyphen_secret:?}"
+    );
+}
+
+#[test]
 fn padded_secret_gets_warning() {
     // A space after the comma belongs to the second secret, which then verifies nothing.
     let arguments = args(&["verify", "--secret-env", "KEYS", SIGNED]);
