@@ -119,6 +119,7 @@ pub fn verify_text(report: &Report, as_json: bool) -> String {
             "secret_number": json["secret_number"],
             "signing_secret": json["signing_secret"],
             "secrets_given": json["secrets_given"],
+            "ignored_duplicates": json["ignored_duplicates"],
         });
         return format!("{}\n", printable(&summary.to_string()));
     }
@@ -148,7 +149,15 @@ pub fn verify_text(report: &Report, as_json: bool) -> String {
             paint(BAD, "not valid:")
         ),
     };
-    format!("{line}\n")
+    let count = report.found.ignored_duplicates;
+    if count == 0 {
+        return format!("{line}\n");
+    }
+    let cookies = if count == 1 { "cookie" } else { "cookies" };
+    format!(
+        "{line}; the header has {count} more {cookies} of this name after it, which websession, \
+         Remix and React Router ignore (decode tells more)\n"
+    )
 }
 
 /// Appends one labelled line. `text` may carry colour codes, so it must already be safe for

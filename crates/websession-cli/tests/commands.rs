@@ -547,8 +547,50 @@ fn repeated_cookie_name_gets_note() {
     assert_eq!(json.json()["ignored_duplicates"], 1, "{json:?}");
     assert_eq!(json.json()["value"], "abc", "{json:?}");
 
+    let verified = run(
+        &args(&[
+            "verify",
+            "--secret-env",
+            "KEYS",
+            "--name",
+            "__session",
+            &header,
+        ]),
+        None,
+        &env("KEYS", "s3cr3t"),
+    );
+    assert_eq!(verified.status, 1, "{verified:?}");
+    assert_eq!(
+        verified.stdout,
+        "not valid: cookie \"__session\" is unsigned; the header has 1 more cookie of this name \
+         after it, which websession, Remix and React Router ignore (decode tells more)\n"
+    );
+
+    let verify_json = [
+        "verify",
+        "--json",
+        "--secret-env",
+        "KEYS",
+        "--name",
+        "__session",
+    ];
+    let verified = run(
+        &args(&[&verify_json[..], &[header.as_str()]].concat()),
+        None,
+        &env("KEYS", "s3cr3t"),
+    );
+    assert_eq!(verified.json()["ignored_duplicates"], 1, "{verified:?}");
+    assert_eq!(verified.json()["status"], "unsigned", "{verified:?}");
+
     let single = run(&args(&["decode", SIGNED]), None, &[]);
-    assert!(!single.stdout.contains("note"), "{single:?}");
+    assert!(!single.stdout.contains("\nnote "), "{single:?}");
+    let single = run(
+        &args(&["verify", "--secret-env", "KEYS", SIGNED]),
+        None,
+        &env("KEYS", "s3cr3t"),
+    );
+    assert!(!single.stdout.contains("more cookie"), "{single:?}");
+    assert_eq!(single.status, 0, "{single:?}");
 }
 
 #[test]
