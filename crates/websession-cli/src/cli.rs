@@ -321,6 +321,9 @@ impl From<PriorityChoice> for websession::Priority {
 
 /// Parses a `--max-age` value. Its error message gives the accepted range.
 fn parse_whole_seconds(text: &str) -> Result<i64, String> {
+    if text.trim() != text {
+        return Err("remove the whitespace around the number".to_owned());
+    }
     text.parse().map_err(|_| {
         format!(
             "expected whole seconds between {} and {}, such as 3600 for an hour",

@@ -112,18 +112,25 @@ pub fn load(args: &SecretArgs, matches: &ArgMatches) -> Result<Vec<Secret>, CliE
     Ok(secrets)
 }
 
-/// Prints a warning for a secret that starts or ends with ASCII whitespace, such as the second
+/// Prints a warning for a secret that starts or ends with whitespace, such as the second
 /// entry of `KEYS="new, old"` or a line feed left at the end of an environment variable. Such
 /// a character is part of the secret, so the secret differs from the application's when the
 /// application's has no such character.
 fn warn_if_padded(secret: &Secret) {
-    let is_padding = |byte: &u8| byte.is_ascii_whitespace();
-    let padded =
-        secret.bytes.first().is_some_and(is_padding) || secret.bytes.last().is_some_and(is_padding);
+    // A secret of raw bytes that is not UTF-8 is checked for ASCII whitespace only.
+    let padded = match std::str::from_utf8(&secret.bytes) {
+        Ok(text) => text.trim() != text,
+        Err(_) => {
+            let is_padding = |byte: &u8| byte.is_ascii_whitespace();
+            secret.bytes.first().is_some_and(is_padding)
+                || secret.bytes.last().is_some_and(is_padding)
+        }
+    };
     if padded {
         crate::output::warn(&format!(
-            "the secret from {} starts or ends with whitespace (a space, tab or line break), \
-             which is part of the secret; remove it unless the application's secret has it too",
+            "the secret from {} starts or ends with whitespace (such as a space, tab or line \
+             break), which is part of the secret; remove it unless the application's secret has \
+             it too",
             secret.origin
         ));
     }

@@ -623,8 +623,18 @@ fn padded_secret_gets_warning() {
     assert_eq!(
         padded.stderr,
         "warning: the secret from environment variable KEYS, entry 2 starts or ends with \
-         whitespace (a space, tab or line break), which is part of the secret; remove it unless \
-         the application's secret has it too\n"
+         whitespace (such as a space, tab or line break), which is part of the secret; remove \
+         it unless the application's secret has it too\n"
+    );
+
+    // A no-break space, as pasted from some documents, is whitespace too.
+    let no_break = run(&arguments, None, &env("KEYS", "s3cr3t\u{a0}"));
+    assert_eq!(no_break.status, 1, "{no_break:?}");
+    assert!(
+        no_break
+            .stderr
+            .contains("entry 1 starts or ends with whitespace"),
+        "{no_break:?}"
     );
 
     let trimmed = run(&arguments, None, &env("KEYS", "new-secret,s3cr3t"));
@@ -663,6 +673,19 @@ fn line_break_in_secret_gets_warning() {
             "warning: the secret from file {file}, line 1 starts"
         )),
         "{from_file:?}"
+    );
+}
+
+#[test]
+fn spaced_max_age_names_the_spaces() {
+    let arguments = args(&["sign", "--secret-env", "KEYS", "--max-age", " 5", "{}"]);
+    let result = run(&arguments, None, &env("KEYS", "s3cr3t"));
+    assert_eq!(result.status, 2, "{result:?}");
+    assert!(
+        result.stderr.contains(
+            "invalid value ' 5' for '--max-age <SECONDS>': remove the whitespace around the number"
+        ),
+        "{result:?}"
     );
 }
 
