@@ -276,6 +276,12 @@ mod tests {
     }
 
     #[test]
+    fn secret_text_debug_is_redacted() {
+        let argument: SecretText = "hunter2".parse().unwrap();
+        assert_eq!(format!("{argument:?}"), "SecretText([redacted])");
+    }
+
+    #[test]
     fn file_lines_become_secrets() {
         let dir = std::env::temp_dir().join(format!("websession-cli-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
