@@ -677,6 +677,34 @@ fn line_break_in_secret_gets_warning() {
 }
 
 #[test]
+fn raw_byte_secret_padding_warns() {
+    // A line that is not UTF-8 is checked for ASCII whitespace at either end.
+    let cases: [(&[u8], bool); 3] = [
+        (b" \xffkey\n", true),
+        (b"\xffkey\t\n", true),
+        (b"\xffkey\n", false),
+    ];
+    for (contents, padded) in cases {
+        let path = temp_path("raw-bytes");
+        std::fs::write(&path, contents).unwrap();
+        let file = path.display().to_string();
+        let result = run(
+            &args(&["verify", "--secret-file", &file, SIGNED]),
+            None,
+            &[],
+        );
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(result.status, 1, "{contents:?}: {result:?}");
+        let warning = format!("warning: the secret from file {file}, line 1 starts or ends");
+        assert_eq!(
+            result.stderr.starts_with(&warning),
+            padded,
+            "{contents:?}: {result:?}"
+        );
+    }
+}
+
+#[test]
 fn spaced_max_age_names_the_spaces() {
     let arguments = args(&["sign", "--secret-env", "KEYS", "--max-age", " 5", "{}"]);
     let result = run(&arguments, None, &env("KEYS", "s3cr3t"));
