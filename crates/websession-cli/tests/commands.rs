@@ -705,6 +705,41 @@ fn raw_byte_secret_padding_warns() {
 }
 
 #[test]
+fn oversized_cookie_warning_starts_past_limit() {
+    // The Path attribute adds its bytes one for one, so it sets the exact length.
+    let sign = |path: &str| {
+        let arguments = args(&[
+            "sign",
+            "--secret-env",
+            "KEYS",
+            "--json",
+            "--path",
+            path,
+            "{}",
+        ]);
+        run(&arguments, None, &env("KEYS", "s3cr3t"))
+    };
+    let short = sign("/");
+    assert_eq!(short.status, 0, "{short:?}");
+    let short_length = short.json()["length"].as_u64().unwrap() as usize;
+
+    let limit = 4096;
+    let at_limit = sign(&format!("/{}", "a".repeat(limit - short_length)));
+    assert_eq!(at_limit.status, 0, "{at_limit:?}");
+    assert_eq!(at_limit.json()["length"], limit, "{at_limit:?}");
+    assert_eq!(at_limit.stderr, "");
+
+    let over_limit = sign(&format!("/{}", "a".repeat(limit + 1 - short_length)));
+    assert_eq!(over_limit.status, 0, "{over_limit:?}");
+    assert_eq!(over_limit.json()["length"], limit + 1, "{over_limit:?}");
+    assert_eq!(
+        over_limit.stderr,
+        "warning: the Set-Cookie value is 4097 bytes, more than the 4096 that browsers keep; \
+         store less data in the cookie\n"
+    );
+}
+
+#[test]
 fn spaced_max_age_names_the_spaces() {
     let arguments = args(&["sign", "--secret-env", "KEYS", "--max-age", " 5", "{}"]);
     let result = run(&arguments, None, &env("KEYS", "s3cr3t"));
