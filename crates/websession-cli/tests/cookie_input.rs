@@ -270,6 +270,25 @@ fn many_cookies_error_lists_ten_names() {
 }
 
 #[test]
+fn ten_cookie_names_listed_in_full() {
+    let names: Vec<String> = (0..10).map(|number| format!("c{number}")).collect();
+    let header = names
+        .iter()
+        .map(|name| format!("{name}=v"))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let result = run(&args(&["decode"]), Some(&header), &[]);
+    assert_usage_error(
+        &result,
+        &[&format!(
+            "the Cookie header carries 10 cookies ({})",
+            names.join(", ")
+        )],
+    );
+    assert!(!result.stderr.contains("more"), "{result:?}");
+}
+
+#[test]
 fn long_cookie_name_shortened_in_list() {
     let long_name = "n".repeat(1000);
     let header = format!("{long_name}=1; b=2");
