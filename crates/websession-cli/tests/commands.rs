@@ -315,6 +315,33 @@ fn nameless_cookie_says_so() {
 }
 
 #[test]
+fn decode_unsigned_labels_follow_secrets() {
+    let unsigned = "s=eyJ1c2VyIjoiYWxpY2UifQ%3D%3D";
+    let without_secrets = run(&args(&["decode", unsigned]), None, &[]);
+    assert_eq!(without_secrets.status, 0, "{without_secrets:?}");
+    assert_eq!(
+        without_secrets.stdout,
+        "cookie      s\n\
+         source      Cookie header\n\
+         signature   none: the cookie is unsigned\n\
+         data        UNVERIFIED: the cookie is unsigned, so anyone could have written it\n\
+         {\n  \"user\": \"alice\"\n}\n"
+    );
+
+    let arguments = args(&["decode", "--secret-env", "KEYS", unsigned]);
+    let with_secret = run(&arguments, None, &env("KEYS", "s3cr3t"));
+    assert_eq!(with_secret.status, 0, "{with_secret:?}");
+    assert_eq!(
+        with_secret.stdout,
+        "cookie      s\n\
+         source      Cookie header\n\
+         signature   none: the cookie is unsigned, so it is not valid with the secret given\n\
+         data        NOT VALID: a server with these secrets ignores this cookie\n\
+         {\n  \"user\": \"alice\"\n}\n"
+    );
+}
+
+#[test]
 fn verify_unsigned_and_empty_exit_one() {
     let cases = [
         (
