@@ -1,6 +1,7 @@
 //! Writing to standard output and standard error, with colour only where it is wanted.
 
 use std::borrow::Cow;
+use std::ffi::OsStr;
 use std::fmt::Write as _;
 use std::io::{self, IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,14 +28,20 @@ static STDERR_COLOR: AtomicBool = AtomicBool::new(false);
 /// `auto` colours a stream only when it is a terminal and the `NO_COLOR` environment
 /// variable is unset or empty.
 pub fn set_color(when: ColorWhen) {
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
-    let decide = |is_terminal: bool| match when {
-        ColorWhen::Always => true,
-        ColorWhen::Never => false,
-        ColorWhen::Auto => is_terminal && !no_color,
-    };
+    let no_color = std::env::var_os("NO_COLOR");
+    let decide = |is_terminal: bool| color_enabled(when, is_terminal, no_color.as_deref());
     STDOUT_COLOR.store(decide(io::stdout().is_terminal()), Ordering::Relaxed);
     STDERR_COLOR.store(decide(io::stderr().is_terminal()), Ordering::Relaxed);
+}
+
+/// Returns whether a stream is coloured, given `--color`, whether the stream is a terminal
+/// and the value of `NO_COLOR`.
+fn color_enabled(when: ColorWhen, is_terminal: bool, no_color: Option<&OsStr>) -> bool {
+    match when {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => is_terminal && no_color.is_none_or(OsStr::is_empty),
+    }
 }
 
 /// Returns `text` in `style` for standard output, or unchanged when it is not coloured.
@@ -117,6 +124,18 @@ fn write_stderr(prefix: &str, style: Style, message: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn color_follows_terminal_and_no_color() {
+        let set = Some(OsStr::new("1"));
+        let empty = Some(OsStr::new(""));
+        assert!(color_enabled(ColorWhen::Auto, true, None));
+        assert!(color_enabled(ColorWhen::Auto, true, empty));
+        assert!(!color_enabled(ColorWhen::Auto, true, set));
+        assert!(!color_enabled(ColorWhen::Auto, false, None));
+        assert!(color_enabled(ColorWhen::Always, false, set));
+        assert!(!color_enabled(ColorWhen::Never, true, None));
+    }
 
     #[test]
     fn printable_escapes_control_characters() {
