@@ -539,15 +539,23 @@ fn repeated_cookie_name_gets_note() {
     // The first pair is what websession, Remix and React Router read, so the second, a valid
     // cookie, is ignored.
     let header = format!("Cookie: __session=abc; theme=dark; {SIGNED}");
-    let arguments = [
-        "decode",
-        "--secret-env",
-        "KEYS",
-        "--name",
-        "__session",
-        &header,
-    ];
-    let text = run(&args(&arguments), None, &env("KEYS", "s3cr3t"));
+    // Runs `command` (a subcommand and its flags) on the header, with the secret "s3cr3t".
+    let run_on_header = |command: &[&str]| {
+        let rest = [
+            "--secret-env",
+            "KEYS",
+            "--name",
+            "__session",
+            header.as_str(),
+        ];
+        run(
+            &args(&[command, &rest[..]].concat()),
+            None,
+            &env("KEYS", "s3cr3t"),
+        )
+    };
+
+    let text = run_on_header(&["decode"]);
     assert_eq!(text.status, 0, "{text:?}");
     assert!(
         text.stdout.contains(
@@ -558,34 +566,11 @@ fn repeated_cookie_name_gets_note() {
     );
     assert!(text.stdout.contains("the cookie is unsigned"), "{text:?}");
 
-    let json_arguments = [
-        "decode",
-        "--json",
-        "--secret-env",
-        "KEYS",
-        "--name",
-        "__session",
-    ];
-    let json = run(
-        &args(&[&json_arguments[..], &[header.as_str()]].concat()),
-        None,
-        &env("KEYS", "s3cr3t"),
-    );
+    let json = run_on_header(&["decode", "--json"]);
     assert_eq!(json.json()["ignored_duplicates"], 1, "{json:?}");
     assert_eq!(json.json()["value"], "abc", "{json:?}");
 
-    let verified = run(
-        &args(&[
-            "verify",
-            "--secret-env",
-            "KEYS",
-            "--name",
-            "__session",
-            &header,
-        ]),
-        None,
-        &env("KEYS", "s3cr3t"),
-    );
+    let verified = run_on_header(&["verify"]);
     assert_eq!(verified.status, 1, "{verified:?}");
     assert_eq!(
         verified.stdout,
@@ -593,19 +578,7 @@ fn repeated_cookie_name_gets_note() {
          after it, which websession, Remix and React Router ignore (decode tells more)\n"
     );
 
-    let verify_json = [
-        "verify",
-        "--json",
-        "--secret-env",
-        "KEYS",
-        "--name",
-        "__session",
-    ];
-    let verified = run(
-        &args(&[&verify_json[..], &[header.as_str()]].concat()),
-        None,
-        &env("KEYS", "s3cr3t"),
-    );
+    let verified = run_on_header(&["verify", "--json"]);
     assert_eq!(verified.json()["ignored_duplicates"], 1, "{verified:?}");
     assert_eq!(verified.json()["status"], "unsigned", "{verified:?}");
 
@@ -685,15 +658,7 @@ fn line_break_in_secret_gets_warning() {
     );
 
     // A file read as CRLF lines loses one carriage return, not a second one.
-    let path = temp_path("carriage-return");
-    std::fs::write(&path, "s3cr3t\r\r\n").unwrap();
-    let file = path.display().to_string();
-    let from_file = run(
-        &args(&["verify", "--secret-file", &file, SIGNED]),
-        None,
-        &[],
-    );
-    std::fs::remove_file(&path).unwrap();
+    let (from_file, file) = verify_with_secret_file("carriage-return", b"s3cr3t\r\r\n");
     assert_eq!(from_file.status, 1, "{from_file:?}");
     assert!(
         from_file.stderr.starts_with(&format!(
@@ -701,6 +666,21 @@ fn line_break_in_secret_gets_warning() {
         )),
         "{from_file:?}"
     );
+}
+
+/// Runs `verify` on [`SIGNED`] with a secret file of `contents`, and returns the run and the
+/// file's path as printed.
+fn verify_with_secret_file(label: &str, contents: &[u8]) -> (Run, String) {
+    let path = temp_path(label);
+    std::fs::write(&path, contents).unwrap();
+    let file = path.display().to_string();
+    let result = run(
+        &args(&["verify", "--secret-file", &file, SIGNED]),
+        None,
+        &[],
+    );
+    std::fs::remove_file(&path).unwrap();
+    (result, file)
 }
 
 #[test]
@@ -712,15 +692,7 @@ fn raw_byte_secret_padding_warns() {
         (b"\xffkey\n", false),
     ];
     for (contents, padded) in cases {
-        let path = temp_path("raw-bytes");
-        std::fs::write(&path, contents).unwrap();
-        let file = path.display().to_string();
-        let result = run(
-            &args(&["verify", "--secret-file", &file, SIGNED]),
-            None,
-            &[],
-        );
-        std::fs::remove_file(&path).unwrap();
+        let (result, file) = verify_with_secret_file("raw-bytes", contents);
         assert_eq!(result.status, 1, "{contents:?}: {result:?}");
         let warning = format!("warning: the secret from file {file}, line 1 starts or ends");
         assert_eq!(
