@@ -124,6 +124,19 @@ async fn single_set_cookie(app: &Router, method: &str, path: &str, cookie: Optio
     values.into_iter().next().unwrap()
 }
 
+/// Sends a request and returns the two `Set-Cookie` values of the response, in order.
+async fn two_set_cookies(
+    app: &Router,
+    method: &str,
+    path: &str,
+    cookie: Option<&str>,
+) -> Vec<String> {
+    let response = send(app, method, path, cookie).await;
+    let values = set_cookies(&response);
+    assert_eq!(values.len(), 2, "{method} {path}: {values:?}");
+    values
+}
+
 fn attributes(set_cookie: &str) -> Vec<&str> {
     set_cookie.split("; ").skip(1).collect()
 }
@@ -255,9 +268,7 @@ async fn new_session_after_destroy_removes_old_path() {
     let set_cookie = single_set_cookie(&app, "POST", "/login-admin", None).await;
     let cookie = request_cookie(&set_cookie).to_owned();
 
-    let response = send(&app, "POST", "/logout-flash", Some(&cookie)).await;
-    let values = set_cookies(&response);
-    assert_eq!(values.len(), 2, "{values:?}");
+    let values = two_set_cookies(&app, "POST", "/logout-flash", Some(&cookie)).await;
     assert_eq!(
         values[0],
         "__session=; Path=/admin; Expires=Thu, 01 Jan 1970 00:00:00 GMT; SameSite=Lax"
@@ -297,9 +308,7 @@ async fn new_session_after_destroy_removes_old_domain() {
     let set_cookie = single_set_cookie(&app, "POST", "/login-admin", None).await;
     let cookie = request_cookie(&set_cookie).to_owned();
 
-    let response = send(&app, "POST", "/logout-flash", Some(&cookie)).await;
-    let values = set_cookies(&response);
-    assert_eq!(values.len(), 2, "{values:?}");
+    let values = two_set_cookies(&app, "POST", "/logout-flash", Some(&cookie)).await;
     assert_eq!(
         values[0],
         "__session=; Domain=admin.example.com; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; SameSite=Lax"
@@ -328,9 +337,7 @@ async fn new_session_after_destroy_removes_partitioned() {
     );
     let cookie = request_cookie(&set_cookie).to_owned();
 
-    let response = send(&app, "POST", "/logout-flash", Some(&cookie)).await;
-    let values = set_cookies(&response);
-    assert_eq!(values.len(), 2, "{values:?}");
+    let values = two_set_cookies(&app, "POST", "/logout-flash", Some(&cookie)).await;
     assert!(values[0].starts_with("__session=; "), "{}", values[0]);
     assert!(
         attributes(&values[0]).contains(&"Partitioned"),
@@ -368,9 +375,7 @@ async fn memory_store_destroy_then_flash_two_cookies() {
     let cookie = request_cookie(&set_cookie).to_owned();
     assert_eq!(storage.store().len(), 1);
 
-    let response = send(&app, "POST", "/logout-flash", Some(&cookie)).await;
-    let values = set_cookies(&response);
-    assert_eq!(values.len(), 2, "{values:?}");
+    let values = two_set_cookies(&app, "POST", "/logout-flash", Some(&cookie)).await;
     assert!(
         values[0].starts_with("__session=; Path=/admin; "),
         "{}",
