@@ -319,7 +319,8 @@ impl From<PriorityChoice> for websession::Priority {
     }
 }
 
-/// Parses a `--max-age` value. Its error message gives the accepted range.
+/// Parses a `--max-age` value. Its error message names surrounding whitespace or gives the
+/// accepted range.
 fn parse_whole_seconds(text: &str) -> Result<i64, String> {
     if text.trim() != text {
         return Err("remove the whitespace around the number".to_owned());

@@ -739,7 +739,7 @@ fn oversized_cookie_warning_starts_past_limit() {
 }
 
 #[test]
-fn spaced_max_age_names_the_spaces() {
+fn spaced_max_age_names_whitespace() {
     let arguments = args(&["sign", "--secret-env", "KEYS", "--max-age", " 5", "{}"]);
     let result = run(&arguments, None, &env("KEYS", "s3cr3t"));
     assert_eq!(result.status, 2, "{result:?}");
@@ -1019,10 +1019,11 @@ fn non_object_data_read_as_empty_session() {
         }
 
         let decoded = decode_signed(&pair);
-        let shown = serde_json::from_str::<serde_json::Value>(data).unwrap();
-        let shown = serde_json::to_string_pretty(&shown).unwrap();
-        let expected =
-            format!("data        verified\n{shown}\nkind        not session data: {reason}\n");
+        let parsed = serde_json::from_str::<serde_json::Value>(data).unwrap();
+        let pretty_data = serde_json::to_string_pretty(&parsed).unwrap();
+        let expected = format!(
+            "data        verified\n{pretty_data}\nkind        not session data: {reason}\n"
+        );
         assert!(decoded.stdout.ends_with(&expected), "{data}: {decoded:?}");
 
         let json = run(

@@ -654,7 +654,7 @@ async fn integers_beyond_2_53_written_as_doubles() {
         .unwrap();
     assert_eq!(header, LARGE_INTEGERS);
 
-    // A commit rounds such an integer to the nearest double, as JavaScript holds it, and
+    // A commit rounds such an integer to the nearest double, as JavaScript stores it, and
     // the cookie reads back as the decimal text written.
     let mut read = storage()
         .get_session(Some(request_cookie(&header)))
