@@ -87,6 +87,17 @@ async fn whoami(mut session: LoadedSession) -> String {
     format!("user={}", session.get("user").unwrap_or_default())
 }
 
+/// Returns the session's `Debug` output and whether it has a user, read through `Deref`.
+async fn describe(session: LoadedSession) -> String {
+    format!("{session:?} has_user={}", session.has("user"))
+}
+
+/// Takes the session out of the extractor and reads the user from it.
+async fn whoami_inner(session: LoadedSession) -> String {
+    let mut session = session.into_inner();
+    format!("user={}", session.get("user").unwrap_or_default())
+}
+
 async fn logout(
     mut session: LoadedSession,
 ) -> Result<(SetSessionCookie, &'static str), SessionError> {
@@ -145,6 +156,8 @@ fn app(storage: Arc<dyn SessionStorage>) -> Router {
         .route("/login", post(login))
         .route("/remember", post(remember))
         .route("/whoami", get(whoami))
+        .route("/describe", get(describe))
+        .route("/whoami-inner", get(whoami_inner))
         .route("/logout", post(logout))
         .route("/cart", post(add_to_cart))
         .route("/login-rotating", post(login_rotating))
@@ -188,6 +201,26 @@ async fn handler_reads_cookie() {
     let response = send(&app, "GET", "/whoami", Some(&cookie)).await;
     assert!(set_cookies(&response).is_empty(), "no commit, no cookie");
     assert_eq!(body_text(response).await, "user=\"alice\"");
+}
+
+#[tokio::test]
+async fn into_inner_keeps_loaded_data() {
+    let app = app(storage());
+    let cookie = login_cookie(&app).await;
+    let response = send(&app, "GET", "/whoami-inner", Some(&cookie)).await;
+    assert_eq!(body_text(response).await, "user=\"alice\"");
+}
+
+#[tokio::test]
+async fn loaded_session_debug_and_deref() {
+    let app = app(storage());
+    let cookie = login_cookie(&app).await;
+    let response = send(&app, "GET", "/describe", Some(&cookie)).await;
+    assert_eq!(
+        body_text(response).await,
+        "LoadedSession { session: Session { id: \"\", keys: [\"user\"], changed: false, \
+         needs_resign: false }, cookie: \"__session\" } has_user=true"
+    );
 }
 
 #[tokio::test]

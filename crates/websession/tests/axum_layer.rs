@@ -49,6 +49,11 @@ async fn show_user(mut session: ManagedSession) -> String {
     format!("user={}", session.get("user").unwrap_or_default())
 }
 
+/// Returns the session's `Debug` output and whether it has a user, read through `Deref`.
+async fn describe(session: ManagedSession) -> String {
+    format!("{session:?} has_user={}", session.has("user"))
+}
+
 async fn read_notice(mut session: ManagedSession) -> String {
     format!("notice={}", session.get("notice").unwrap_or_default())
 }
@@ -146,6 +151,7 @@ fn app(storage: Arc<dyn SessionStorage>) -> Router {
         .route("/login", post(login))
         .route("/user", get(show_user))
         .route("/notice", get(read_notice))
+        .route("/describe", get(describe))
         .route("/logout", post(logout))
         .route("/logout-flash", post(logout_with_flash))
         .route("/remember", post(remember))
@@ -283,6 +289,36 @@ async fn committed_cookie_reads_back() {
     let mut session = storage.get_session(Some(&cookie)).await.unwrap();
     assert_eq!(session.get("user"), Some(json!("alice")));
     assert_eq!(session.get("notice"), Some(json!("Welcome, alice")));
+}
+
+#[tokio::test]
+async fn managed_session_debug_and_deref() {
+    let app = app(signed_storage());
+    let cookie = logged_in_cookie(&app).await;
+
+    let response = send(&app, "GET", "/describe", Some(&cookie)).await;
+    assert!(set_cookies(&response).is_empty());
+    assert_eq!(
+        body_text(response).await,
+        "ManagedSession { session: Session { id: \"\", keys: [\"user\", \"__flash_notice__\"], \
+         changed: false, needs_resign: false }, .. } has_user=true"
+    );
+}
+
+#[test]
+fn layer_debug_names_settings() {
+    let layer = SessionLayer::new(signed_storage());
+    assert_eq!(
+        format!("{layer:?}"),
+        "SessionLayer { cookie: \"__session\", rolling_expiry: false, cookie_options: false, .. }"
+    );
+    let layer = layer
+        .rolling_expiry(true)
+        .cookie_options(|_| CookieOptions::default());
+    assert_eq!(
+        format!("{layer:?}"),
+        "SessionLayer { cookie: \"__session\", rolling_expiry: true, cookie_options: true, .. }"
+    );
 }
 
 #[tokio::test]
@@ -1004,6 +1040,15 @@ async fn public_cache_with_cookie_warns() {
         "{text}"
     );
     assert!(text.contains("cookie=\"__session\""), "{text}");
+
+    let response = send(&app, "GET", "/public-cache", None).await;
+    assert!(response.headers().contains_key("set-cookie"));
+    let text = log.text();
+    assert_eq!(
+        text.matches("a cache may serve the cookie").count(),
+        1,
+        "the warning is logged once per process: {text}"
+    );
 }
 
 /// Builds the login and read routes of [`app`] under a layer with rolling expiry.

@@ -155,6 +155,8 @@ mod tests {
     fn shared_caching_is_detected() {
         let cases = [
             (vec!["public, max-age=600"], true),
+            (vec!["public"], true),
+            (vec!["s-maxage=600"], true),
             (vec!["max-age=60, S-MAXAGE=600"], true),
             (vec!["public", "no-store"], false),
             (vec!["public, private"], false),
