@@ -530,6 +530,36 @@ async fn shared_store_forwards_touch() {
     );
 }
 
+#[tokio::test]
+async fn shared_store_forwards_update() {
+    let clock = ManualClock::new(start());
+    let store = Arc::new(MemoryStore::new().with_clock(Arc::new(clock.clone())));
+    let storage = ServerSessionStorage::new(cookie(&clock, None), Arc::clone(&store));
+    let (_, set_cookie, mut loaded) = committed_and_loaded(&storage).await;
+
+    loaded.set("user", "bob");
+    let committed = storage.commit_session(&mut loaded, &none()).await.unwrap();
+    assert_eq!(committed, set_cookie, "the update keeps the id");
+    assert_eq!(
+        store.read(loaded.id()).await.unwrap(),
+        Some(object(json!({"user": "bob"})))
+    );
+}
+
+#[tokio::test]
+async fn shared_storage_forwards_load() {
+    let clock = ManualClock::new(start());
+    let storage: Arc<dyn SessionStorage> =
+        Arc::new(ServerSessionStorage::memory(cookie(&clock, None)));
+    let (session, set_cookie, _) = committed_and_loaded(&storage).await;
+
+    let request = request_cookie(&set_cookie);
+    let parsed = storage.cookie().parse_fields([request.as_bytes()]);
+    let mut loaded = storage.load_session(parsed).await.unwrap();
+    assert_eq!(loaded.id(), session.id());
+    assert_eq!(loaded.get("user"), Some(json!("alice")));
+}
+
 /// Touches and then rotates `session` through `storage`, as generic code over any storage
 /// does, and returns both results.
 async fn touch_and_rotate_through<S: SessionStorage>(

@@ -98,6 +98,17 @@ mod tests {
     }
 
     #[test]
+    fn expiry_before_epoch_is_negative() {
+        let expires = UNIX_EPOCH - Duration::from_millis(1_500);
+        let text = encode(&Map::new(), expires).unwrap();
+        assert_eq!(text, r#"{"expires":-1500,"data":{}}"#);
+        assert_eq!(
+            decode(text.as_bytes()).map(|record| record.expires),
+            Some(expires)
+        );
+    }
+
+    #[test]
     fn incomplete_records_decode_as_none() {
         for text in [
             "",
