@@ -295,6 +295,66 @@ async fn expired_record_not_updated() {
     assert_eq!(store.read(&id).await.unwrap(), None);
 }
 
+#[tokio::test]
+async fn debug_shows_address_and_prefix() {
+    let server = RedisServer::start();
+    let store = RedisStore::connect(&server.url())
+        .await
+        .unwrap()
+        .with_prefix("shop:");
+    assert_eq!(
+        format!("{store:?}"),
+        format!(
+            "RedisStore {{ server: Some(\"127.0.0.1:{}\"), prefix: \"shop:\", clock: SystemClock, \
+             max_lifetime: 1209600s, .. }}",
+            server.port()
+        )
+    );
+}
+
+/// Returns the counters of `command` from `INFO commandstats`, such as `calls` and
+/// `rejected_calls`.
+fn command_stats(server: &RedisServer, command: &str) -> std::collections::HashMap<String, u64> {
+    let info: String = server.command(redis::cmd("INFO").arg("commandstats"));
+    let prefix = format!("cmdstat_{command}:");
+    let line = info
+        .lines()
+        .find_map(|line| line.strip_prefix(prefix.as_str()))
+        .unwrap_or_else(|| panic!("no {prefix} line in {info}"));
+    line.split(',')
+        .filter_map(|pair| pair.split_once('='))
+        .filter_map(|(name, value)| Some((name.to_owned(), value.parse().ok()?)))
+        .collect()
+}
+
+#[tokio::test]
+async fn rejected_command_is_not_retried() {
+    let server = RedisServer::start();
+    let store = RedisStore::connect(&server.url()).await.unwrap();
+    // Over `maxmemory` with the default `noeviction` policy, Redis rejects every write with
+    // an OOM error while the connection stays up.
+    let () = server.command(redis::cmd("CONFIG").arg("SET").arg("maxmemory").arg("1"));
+
+    let error = store
+        .create(&object(json!({"a": 1})), None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StoreError::Redis {
+                operation: "create",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("OOM"), "{error}");
+    let stats = command_stats(&server, "set");
+    assert_eq!(stats["rejected_calls"], 1, "{stats:?}");
+    assert_eq!(stats["calls"], 0, "{stats:?}");
+}
+
 async fn storage_on(server: &RedisServer) -> ServerSessionStorage<RedisStore> {
     let clock = ManualClock::new(start());
     let store = RedisStore::connect(&server.url())
