@@ -36,7 +36,8 @@ use crate::{CookieOptions, Session};
 ///   `Cache-Control: private`, because the response may depend on session data. A handler
 ///   that sets its own `Cache-Control` with `public`, `s-maxage` or `max-age` and without
 ///   `private` or `no-store` lets shared caches store such a response, `Set-Cookie`
-///   included, so keep such headers off routes that use the session. The layer logs a
+///   included (a `private` that lists fields, such as `private="X-Id"`, counts only when
+///   it lists `Set-Cookie`), so keep such headers off routes that use the session. The layer logs a
 ///   warning the first time it sends a cookie with such headers;
 /// - when the storage fails, it replaces the response with a bare
 ///   `500 Internal Server Error` and logs the error with `tracing`. When the failure comes

@@ -75,22 +75,63 @@ pub(crate) fn warn_if_shared_cacheable(headers: &HeaderMap, cookie_name: &str) {
     }
 }
 
-/// Returns `true` when the headers let a shared cache store the response (RFC 9111, section
-/// 3): `Cache-Control` names `public`, `s-maxage` or `max-age`, or there is an `Expires`
-/// header, and `Cache-Control` names neither `private` nor `no-store`.
+/// Returns `true` when the headers let a shared cache store the response with its
+/// `Set-Cookie` (RFC 9111, section 3). That is the case when `Cache-Control` names `public`,
+/// `s-maxage` or `max-age`, or there is an `Expires` header, and `Cache-Control` names neither
+/// `no-store` nor a `private` that covers `Set-Cookie`. A `private` with a list of fields,
+/// such as `private="X-Id"`, keeps only those fields out of shared caches (section 5.2.2.7).
 fn allows_shared_caching(headers: &HeaderMap) -> bool {
-    let directives: Vec<String> = headers
+    let directives: Vec<(String, Option<String>)> = headers
         .get_all(CACHE_CONTROL)
         .iter()
         .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .filter_map(|directive| directive.split('=').next())
-        .map(|name| name.trim().to_ascii_lowercase())
+        .flat_map(split_directives)
         .collect();
-    let has = |name: &str| directives.iter().any(|directive| directive == name);
+    let has = |name: &str| directives.iter().any(|(directive, _)| directive == name);
     let explicitly_cacheable =
         has("public") || has("s-maxage") || has("max-age") || headers.contains_key(EXPIRES);
-    explicitly_cacheable && !has("private") && !has("no-store")
+    let cookie_private = directives.iter().any(|(name, fields)| {
+        name == "private"
+            && fields.as_deref().is_none_or(|fields| {
+                fields
+                    .split(',')
+                    .any(|field| field.trim().eq_ignore_ascii_case("set-cookie"))
+            })
+    });
+    explicitly_cacheable && !cookie_private && !has("no-store")
+}
+
+/// Splits one `Cache-Control` value into directives: each name in lower case, with its
+/// argument without quotes when it has one. Commas inside a quoted argument, as in
+/// `private="Set-Cookie, X-Id"`, do not end the directive.
+fn split_directives(value: &str) -> Vec<(String, Option<String>)> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut quoted = false;
+    let mut escaped = false;
+    for (index, byte) in value.bytes().enumerate() {
+        match byte {
+            _ if escaped => escaped = false,
+            b'\\' if quoted => escaped = true,
+            b'"' => quoted = !quoted,
+            b',' if !quoted => {
+                parts.push(&value[start..index]);
+                start = index + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&value[start..]);
+    parts
+        .into_iter()
+        .map(|part| match part.split_once('=') {
+            Some((name, argument)) => (
+                name.trim().to_ascii_lowercase(),
+                Some(argument.trim().trim_matches('"').to_owned()),
+            ),
+            None => (part.trim().to_ascii_lowercase(), None),
+        })
+        .collect()
 }
 
 fn varies_on_cookie(headers: &HeaderMap) -> bool {
@@ -162,6 +203,11 @@ mod tests {
             (vec!["public, private"], false),
             (vec!["max-age=600"], true),
             (vec!["max-age=600, private"], false),
+            (vec!["public, private=\"X-Id\""], true),
+            (vec!["public, private=\"X-Id, Set-Cookie\""], false),
+            (vec!["public, PRIVATE=set-cookie"], false),
+            (vec!["public, private=\"X-Id, no-store\""], true),
+            (vec!["max-age=60, no-cache=\"X-A\\\", private, X-B\""], true),
             (vec!["no-cache"], false),
             (vec![], false),
         ];
