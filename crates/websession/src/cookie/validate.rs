@@ -272,11 +272,29 @@ mod tests {
             "my_host.example",
             "a..b",
             "-a.com",
+            "a-.com",
             "a.com;x=y",
             "a.",
+            ".",
         ] {
             assert!(check_options("s", &with_domain(bad)).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn domain_labels_at_most_63_characters() {
+        let with_domain = |domain: String| CookieOptions {
+            domain: Some(domain),
+            ..Default::default()
+        };
+        let longest = format!("{}.example.com", "a".repeat(63));
+        assert_eq!(check_options("s", &with_domain(longest)), Ok(()));
+
+        let too_long = format!("{}.example.com", "a".repeat(64));
+        assert_eq!(
+            check_options("s", &with_domain(too_long.clone())),
+            Err(ConfigError::InvalidDomain { domain: too_long })
+        );
     }
 
     #[test]
