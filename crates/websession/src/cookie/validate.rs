@@ -253,7 +253,7 @@ mod tests {
         assert!(check_options("s", &with_path("/app/x-y_z")).is_ok());
         assert!(check_options("s", &with_path("")).is_ok());
         assert!(check_options("s", &with_path("/a b>c:d=e~")).is_ok());
-        for bad in ["/a;b", "/a<b", "/a\nb", "/a\u{7f}", "/é"] {
+        for bad in ["/a;b", "/a<b", "/a\nb", "/a\u{1f}", "/a\u{7f}", "/é"] {
             assert!(check_options("s", &with_path(bad)).is_err(), "{bad:?}");
         }
     }
