@@ -517,4 +517,21 @@ mod tests {
         assert!(!text.contains("hunter2"), "{text}");
         assert!(!text.contains("secret-id"), "{text}");
     }
+
+    #[test]
+    fn debug_marks_only_non_empty_id() {
+        let mut stored = Session::from_data("secret-id", Map::new());
+        stored.set("theme", "dark");
+        stored.set_needs_resign(true);
+        assert_eq!(
+            format!("{stored:?}"),
+            r#"Session { id: "[redacted]", keys: ["theme"], changed: true, needs_resign: true }"#
+        );
+
+        let cookie_session = loaded(json!({"theme": "dark"}));
+        assert_eq!(
+            format!("{cookie_session:?}"),
+            r#"Session { id: "", keys: ["theme"], changed: false, needs_resign: false }"#
+        );
+    }
 }
