@@ -355,6 +355,27 @@ async fn rejected_command_is_not_retried() {
     assert_eq!(stats["calls"], 0, "{stats:?}");
 }
 
+#[tokio::test]
+async fn timed_out_command_is_not_retried() {
+    let server = RedisServer::start();
+    let store = RedisStore::connect(&server.url()).await.unwrap();
+    // Redis pauses write commands for 7 seconds, longer than the store's 5-second response
+    // timeout, so a second try would wait out the pause and succeed.
+    let () = server.command(redis::cmd("CLIENT").arg("PAUSE").arg(7000).arg("WRITE"));
+
+    let started = std::time::Instant::now();
+    let error = store
+        .create(&object(json!({"a": 1})), None)
+        .await
+        .unwrap_err();
+    let StoreError::Redis { source, .. } = &error else {
+        panic!("expected a Redis error, got {error:?}");
+    };
+    assert!(source.is_timeout(), "{error:?}");
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(7), "{elapsed:?}");
+}
+
 async fn storage_on(server: &RedisServer) -> ServerSessionStorage<RedisStore> {
     let clock = ManualClock::new(start());
     let store = RedisStore::connect(&server.url())
