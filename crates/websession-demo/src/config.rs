@@ -125,6 +125,17 @@ impl Secrets {
             Self::Generated(secret) => vec![secret.as_str()],
         }
     }
+
+    /// Returns the positions, from 1, of the secrets that start or end with whitespace, which
+    /// is part of the secret, as in `new, old` where the second secret is " old".
+    pub fn padded_entries(&self) -> Vec<usize> {
+        self.list()
+            .iter()
+            .enumerate()
+            .filter(|(_, secret)| secret.trim() != **secret)
+            .map(|(index, _)| index + 1)
+            .collect()
+    }
 }
 
 impl std::fmt::Debug for Secrets {
@@ -186,6 +197,14 @@ fn random_secret() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn padded_secrets_are_found() {
+        let secrets = secrets_from(Some("new, old,\tthird,last\n,fine".into())).unwrap();
+        assert_eq!(secrets.padded_entries(), [2, 3, 4]);
+        let secrets = secrets_from(Some("new,old".into())).unwrap();
+        assert_eq!(secrets.padded_entries(), Vec::<usize>::new());
+    }
 
     #[test]
     fn store_choices_parse() {

@@ -78,6 +78,15 @@ async fn run(args: Args) -> Result<(), DemoError> {
              ends when the server stops; set {SECRET_VAR} to one or more comma-separated secrets"
         );
     }
+    let padded = secrets.padded_entries();
+    if !padded.is_empty() {
+        tracing::warn!(
+            entries = ?padded,
+            "{SECRET_VAR} has secrets that start or end with whitespace, which is part of the \
+             secret, so cookies signed without it do not verify; remove the whitespace around the \
+             commas unless it is meant"
+        );
+    }
     let cookie = Cookie::builder(COOKIE_NAME)
         .secrets(secrets.list())
         .http_only(true)
