@@ -157,21 +157,18 @@ enum Switch {
     /// Rule 9: a commit's `maxAge` or `expires` decides the expiry handed to the store.
     CommitExpiry,
     /// Rule 10: a correctly signed id without a record starts a new session with no id, and
-    /// a commit does not write a record that no longer exists.
+    /// a commit does not write a record that no longer exists. An id that no store can hold
+    /// (see `is_valid_session_id`) has no record, so it is not even read.
     NoAdoption,
     /// Rule 8: the deletion cookie has no `Max-Age`.
     DeletionWithoutMaxAge,
-    /// Ids are checked before a store sees them, so the empty id of a new session is never
-    /// deleted.
-    IdCheck,
 }
 
 impl Switch {
-    const ALL: [Switch; 4] = [
+    const ALL: [Switch; 3] = [
         Switch::CommitExpiry,
         Switch::NoAdoption,
         Switch::DeletionWithoutMaxAge,
-        Switch::IdCheck,
     ];
 
     fn rule(self) -> &'static str {
@@ -179,23 +176,22 @@ impl Switch {
             Switch::CommitExpiry => "rule 9",
             Switch::NoAdoption => "rule 10",
             Switch::DeletionWithoutMaxAge => "rule 8",
-            Switch::IdCheck => "id check",
         }
     }
 }
 
 /// A set of switches: a behaviour is ours when its switch is in the set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Semantics([bool; 4]);
+struct Semantics([bool; 3]);
 
 impl Semantics {
     fn ours() -> Semantics {
-        Semantics([true; 4])
+        Semantics([true; 3])
     }
 
     /// How the vector's implementation behaves.
     fn of(profile: Profile) -> Semantics {
-        let mut semantics = Semantics([false; 4]);
+        let mut semantics = Semantics([false; 3]);
         if profile == Profile::Default {
             // Remix and React Router use the commit's options and drop maxAge on destroy.
             semantics.set(Switch::CommitExpiry, true);
@@ -413,7 +409,7 @@ fn run_model(vector: &Value, semantics: Semantics) -> Trace {
                     .parse(header.as_deref())
                     .and_then(|value| value.as_str().map(str::to_owned))
                     .unwrap_or_default();
-                let checked = !semantics.has(Switch::IdCheck) || is_valid_session_id(&id);
+                let checked = !semantics.has(Switch::NoAdoption) || is_valid_session_id(&id);
                 session = Session::new();
                 if !id.is_empty() && checked {
                     let live = records
@@ -482,7 +478,8 @@ fn run_model(vector: &Value, semantics: Semantics) -> Trace {
             "destroy" => {
                 let options = step_options(vector, &step);
                 let id = session.id().to_owned();
-                if !semantics.has(Switch::IdCheck) || is_valid_session_id(&id) {
+                // Both pass the empty id of a session that was never stored.
+                if id.is_empty() || !semantics.has(Switch::NoAdoption) || is_valid_session_id(&id) {
                     calls.push(json!({"fn": "deleteData", "id": id}));
                     records.remove(&id);
                 }

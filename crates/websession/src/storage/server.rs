@@ -407,8 +407,12 @@ impl<S: SessionStore> SessionStorage for ServerSessionStorage<S> {
         overrides: &CookieOptions,
     ) -> Result<String, StorageError> {
         let header = self.cookie.deletion(overrides)?;
-        if is_valid_session_id(session.id()) {
-            self.store.delete(session.id()).await?;
+        // A session that was never stored has the empty id, which the JavaScript libraries
+        // also pass to `deleteData`, so a store shared with them gets the same calls from
+        // both. Other ids that no store can hold are not passed on.
+        let id = session.id();
+        if id.is_empty() || is_valid_session_id(id) {
+            self.store.delete(id).await?;
         }
         *session = Session::new();
         Ok(header)

@@ -43,9 +43,10 @@ pub const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(14 * 24 * 3600);
 /// - Ids passed in satisfy [`is_valid_session_id`](crate::is_valid_session_id): the storage
 ///   checks them first. Ids returned by [`create`](SessionStore::create) must satisfy it
 ///   too, and must be unguessable, as [`generate_session_id`](crate::generate_session_id)
-///   makes them. The one exception: when `create` returns an invalid id, the storage
-///   passes it back to [`delete`](SessionStore::delete) to remove the record, and the
-///   commit fails with [`StoreError::InvalidId`].
+///   makes them. There are two exceptions, both for [`delete`](SessionStore::delete).
+///   Destroying a session that was never stored passes the empty id, as the JavaScript
+///   libraries do. When `create` returns an invalid id, the storage passes it back to remove
+///   the record, and the commit fails with [`StoreError::InvalidId`].
 /// - [`update`](SessionStore::update) never creates a record, so that a session destroyed
 ///   while another request of it was running does not come back.
 /// - The methods run concurrently, also for one id, because a browser sends several
@@ -158,6 +159,9 @@ pub trait SessionStore: Send + Sync {
     }
 
     /// Removes the record under `id`; an id without a record is not an error.
+    ///
+    /// `id` is empty when a session that was never stored is destroyed; no record has that
+    /// id, so there is nothing to remove.
     ///
     /// # Errors
     ///

@@ -549,6 +549,10 @@ impl SessionStore for FileStore {
     }
 
     async fn delete(&self, id: &str) -> Result<(), StoreError> {
+        // The empty id of a session that was never stored needs no blocking task.
+        if !is_valid_session_id(id) {
+            return Ok(());
+        }
         let (store, id) = (self.clone(), id.to_owned());
         run_blocking(move || store.delete_blocking(&id)).await
     }
