@@ -356,6 +356,33 @@ async fn rejected_command_is_not_retried() {
 }
 
 #[tokio::test]
+async fn memory_full_hints_at_maxmemory() {
+    let server = RedisServer::start();
+    let store = RedisStore::connect(&server.url()).await.unwrap();
+    let data = object(json!({"a": 1}));
+    let id = store.create(&data, None).await.unwrap();
+    // Over `maxmemory` with the default `noeviction` policy, Redis rejects every write with
+    // an OOM error. `create` sends a plain `SET` and `update` writes inside a Lua script,
+    // whose error also names the script and line.
+    let () = server.command(redis::cmd("CONFIG").arg("SET").arg("maxmemory").arg("1"));
+
+    let created = store.create(&data, None).await.unwrap_err().to_string();
+    let updated = store
+        .update(&id, &data, None)
+        .await
+        .unwrap_err()
+        .to_string();
+
+    for message in [created, updated] {
+        assert!(message.contains("OOM"), "{message}");
+        assert!(
+            message.ends_with("; raise the Redis server's maxmemory or free memory there"),
+            "{message}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn timed_out_command_is_not_retried() {
     let server = RedisServer::start();
     let store = RedisStore::connect(&server.url()).await.unwrap();

@@ -205,7 +205,8 @@ pub enum StoreError {
         source: std::io::Error,
     },
     /// A Redis command failed, for example because the URL is invalid or the server is down
-    /// or unreachable. The message ends with a hint chosen by the kind of the error.
+    /// or unreachable, or the server is out of memory. When the error has a usual fix, such
+    /// as a server that is down or over its `maxmemory`, the message ends with a hint.
     #[cfg(feature = "redis")]
     #[error(
         "redis {} failed{}: {source}{}",
@@ -354,6 +355,12 @@ fn redis_operation_words(operation: &str) -> String {
 /// kind of error has no usual fix.
 #[cfg(feature = "redis")]
 fn redis_hint(error: &redis::RedisError) -> &'static str {
+    // Redis rejects writes with an OOM error once it is over `maxmemory` and its
+    // `maxmemory-policy` evicts nothing. The `redis` crate (0.27) gives such errors no
+    // kind of their own, only the code.
+    if error.code() == Some("OOM") {
+        return "; raise the Redis server's maxmemory or free memory there";
+    }
     match error.kind() {
         // Refused connections, timeouts and dropped connections are all I/O errors.
         redis::ErrorKind::IoError => "; check that the Redis server is running and reachable",
