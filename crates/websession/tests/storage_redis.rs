@@ -383,6 +383,41 @@ async fn memory_full_hints_at_maxmemory() {
 }
 
 #[tokio::test]
+async fn missing_password_hints_at_url() {
+    let server = RedisServer::start();
+    // The helper's own commands connect without a password, so this is its last command.
+    let () = server.command(
+        redis::cmd("CONFIG")
+            .arg("SET")
+            .arg("requirepass")
+            .arg("test password"),
+    );
+    // Connecting sends no command, so the missing password shows at the first operation.
+    let store = RedisStore::connect(&server.url()).await.unwrap();
+
+    let error = store.read("abc").await.unwrap_err();
+
+    assert!(
+        matches!(
+            error,
+            StoreError::Redis {
+                operation: "read",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(message.contains("NOAUTH"), "{message}");
+    assert!(
+        message.ends_with(
+            "; add the server's password to the Redis URL, as in redis://:PASSWORD@HOST:PORT/"
+        ),
+        "{message}"
+    );
+}
+
+#[tokio::test]
 async fn timed_out_command_is_not_retried() {
     let server = RedisServer::start();
     let store = RedisStore::connect(&server.url()).await.unwrap();

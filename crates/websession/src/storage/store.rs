@@ -206,7 +206,8 @@ pub enum StoreError {
     },
     /// A Redis command failed, for example because the URL is invalid or the server is down
     /// or unreachable, or the server is out of memory. When the error has a usual fix, such
-    /// as a server that is down or over its `maxmemory`, the message ends with a hint.
+    /// as a server that is down, over its `maxmemory` or in need of a password, the message
+    /// ends with a hint.
     #[cfg(feature = "redis")]
     #[error(
         "redis {} failed{}: {source}{}",
@@ -360,6 +361,11 @@ fn redis_hint(error: &redis::RedisError) -> &'static str {
     // kind of their own, only the code.
     if error.code() == Some("OOM") {
         return "; raise the Redis server's maxmemory or free memory there";
+    }
+    // A server with a password rejects with NOAUTH every command of a client that has not
+    // authenticated. Connecting sends no command, so this shows at the first operation.
+    if error.code() == Some("NOAUTH") {
+        return "; add the server's password to the Redis URL, as in redis://:PASSWORD@HOST:PORT/";
     }
     match error.kind() {
         // Refused connections, timeouts and dropped connections are all I/O errors.
