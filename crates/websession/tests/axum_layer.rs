@@ -3,14 +3,18 @@
 
 mod common;
 
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use axum::body::Body;
+use axum::extract::FromRequestParts;
 use axum::extract::State;
+use axum::http::request::Parts;
 use axum::http::{Request, Response, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
@@ -20,6 +24,7 @@ use common::axum_http::{
 };
 use common::log_capture::CapturedLog;
 use common::recording_store::RecordingStore;
+use futures::FutureExt as _;
 use serde_json::json;
 use tokio::sync::Notify;
 use tower::Service;
@@ -537,6 +542,90 @@ async fn second_extraction_is_500() {
     let response = send(&app, "GET", "/twice", None).await;
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(body_text(response).await, "");
+}
+
+/// Turns a panic of the inner service into a 500, as a panic-catching layer does.
+async fn catch_panic(request: Request<Body>, next: Next) -> Response<Body> {
+    AssertUnwindSafe(next.run(request))
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+async fn change_then_panic(mut session: ManagedSession) -> &'static str {
+    session.set("user", "mallory");
+    session.rotate_id();
+    panic!("handler failed halfway");
+}
+
+#[tokio::test]
+async fn panicking_handler_saves_nothing() {
+    let (store, storage) = recording_storage();
+    let app = Router::new()
+        .route("/login", post(login))
+        .route("/user", get(show_user))
+        .route("/panic", post(change_then_panic))
+        .layer(middleware::from_fn(catch_panic))
+        .layer(SessionLayer::new(storage));
+    let cookie = logged_in_cookie(&app).await;
+    let calls_before = store.calls().len();
+    let log = CapturedLog::capture_this_thread();
+
+    let response = send(&app, "POST", "/panic", Some(&cookie)).await;
+
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(set_cookies(&response).is_empty());
+    assert_eq!(
+        header_values(response.headers(), "cache-control"),
+        ["private"]
+    );
+    let calls = &store.calls()[calls_before..];
+    assert_eq!(calls.len(), 1, "only the load: {calls:?}");
+    assert_eq!(calls[0]["fn"], "readData");
+    let text = log.text();
+    assert!(
+        text.contains("the handler panicked while it held the session"),
+        "{text}"
+    );
+    let response = send(&app, "GET", "/user", Some(&cookie)).await;
+    assert_eq!(body_text(response).await, "user=\"alice\"");
+}
+
+/// Extracts the session, changes it and panics, as a faulty middleware might.
+async fn change_then_panic_in_parts(parts: &mut Parts) {
+    let mut session = ManagedSession::from_request_parts(parts, &())
+        .await
+        .unwrap();
+    session.set("user", "mallory");
+    panic!("middleware failed halfway");
+}
+
+/// Runs [`change_then_panic_in_parts`], catches its panic and then calls the handler.
+async fn panic_then_continue(request: Request<Body>, next: Next) -> Response<Body> {
+    let (mut parts, body) = request.into_parts();
+    let caught = AssertUnwindSafe(change_then_panic_in_parts(&mut parts))
+        .catch_unwind()
+        .await;
+    assert!(caught.is_err());
+    next.run(Request::from_parts(parts, body)).await
+}
+
+#[tokio::test]
+async fn session_abandoned_by_panic_cannot_be_extracted_again() {
+    let storage = signed_storage();
+    let plain = app(storage.clone());
+    let cookie = logged_in_cookie(&plain).await;
+    let app = Router::new()
+        .route("/user", get(show_user))
+        .layer(middleware::from_fn(panic_then_continue))
+        .layer(SessionLayer::new(storage));
+
+    let response = send(&app, "GET", "/user", Some(&cookie)).await;
+
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(set_cookies(&response).is_empty());
+    let response = send(&plain, "GET", "/user", Some(&cookie)).await;
+    assert_eq!(body_text(response).await, "user=\"alice\"");
 }
 
 #[tokio::test]

@@ -24,7 +24,10 @@ use crate::session::Session;
 /// Take it once per handler: a second extraction while the first is alive fails with
 /// [`SessionError::AlreadyExtracted`]. Drop it before the handler returns; a
 /// `ManagedSession` moved into a spawned task that outlives the response is not saved, and
-/// the layer logs a warning.
+/// the layer logs a warning. When the handler panics while it holds the session, nothing of
+/// the session is saved, even when a panic-catching layer between the handler and
+/// [`SessionLayer`](super::SessionLayer) turns the panic into a response; the layer logs a
+/// warning then too.
 ///
 /// # Errors
 ///
@@ -233,6 +236,12 @@ impl<S: Send + Sync> FromRequestParts<S> for ManagedSession {
         let session = match previous {
             Loan::Returned(session) => session,
             Loan::Lent => return Err(SessionError::AlreadyExtracted),
+            // A middleware that runs the handler again after a panic gets no half-changed
+            // session.
+            Loan::Abandoned => {
+                slot.lock().session = Loan::Abandoned;
+                return Err(SessionError::AlreadyExtracted);
+            }
             Loan::NotLoaded => match slot
                 .storage()
                 .get_session_from_headers(&parts.headers)
@@ -251,8 +260,15 @@ impl<S: Send + Sync> FromRequestParts<S> for ManagedSession {
 
 impl Drop for ManagedSession {
     fn drop(&mut self) {
-        let session = std::mem::take(&mut self.session);
-        self.slot.lock().session = Loan::Returned(session);
+        // A handler that panics while it holds the session may leave it half changed. Such
+        // a session is not handed back, so the layer saves nothing of it, even when a layer
+        // inside it turns the panic into a response.
+        let loan = if std::thread::panicking() {
+            Loan::Abandoned
+        } else {
+            Loan::Returned(std::mem::take(&mut self.session))
+        };
+        self.slot.lock().session = loan;
     }
 }
 

@@ -287,6 +287,13 @@ async fn save(slot: &SessionSlot, settings: &SaveSettings) -> Result<Saved, Save
             );
             return Ok(Saved::Read { set_cookie: None });
         }
+        Loan::Abandoned => {
+            tracing::warn!(
+                cookie,
+                "the handler panicked while it held the session, so the session is not saved"
+            );
+            return Ok(Saved::Read { set_cookie: None });
+        }
     };
     let storage = slot.storage();
     let handler_options = handler_options.as_ref();

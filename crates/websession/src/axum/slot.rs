@@ -37,6 +37,8 @@ pub(crate) enum Loan {
     Lent,
     /// The handler gave it back when its `ManagedSession` was dropped.
     Returned(Session),
+    /// The handler panicked while it held the session, which may be half changed.
+    Abandoned,
 }
 
 impl SessionSlot {
