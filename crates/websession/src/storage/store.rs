@@ -296,6 +296,7 @@ fn file_hint(kind: std::io::ErrorKind) -> &'static str {
             "check that the path and its parents name directories, not files"
         }
         ErrorKind::StorageFull => "free disk space where the directory is",
+        ErrorKind::TimedOut => "check for a stopped or hung process that shares the directory",
         _ => "check that the directory exists and that this process may read and write it",
     }
 }
@@ -449,6 +450,10 @@ mod tests {
             (
                 ErrorKind::StorageFull,
                 "; free disk space where the directory is",
+            ),
+            (
+                ErrorKind::TimedOut,
+                "; check for a stopped or hung process that shares the directory",
             ),
             (
                 ErrorKind::Interrupted,

@@ -4,7 +4,8 @@
 use std::fs;
 use std::io;
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard, Once, PoisonError};
+use std::sync::{Mutex, MutexGuard, Once, TryLockError};
+use std::time::{Duration, Instant};
 
 use super::disk::{create_private_dir, missing_directory};
 
@@ -13,6 +14,13 @@ const LOCK_STRIPES: u64 = 64;
 
 /// Subdirectory of the store's directory with one lock file for each stripe.
 const LOCK_DIRECTORY: &str = ".locks";
+
+/// How long an operation waits for its stripe's lock before it fails. Writes hold the lock
+/// for a few milliseconds, so a wait this long means a holder that is stopped or hung.
+pub(super) const LOCK_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The longest pause between two attempts to take a lock that is held.
+const MAX_RETRY_PAUSE: Duration = Duration::from_millis(10);
 
 /// The in-process half of the locks: one mutex per stripe, shared by a store's clones.
 pub(super) struct StripeLocks {
@@ -35,23 +43,81 @@ impl StripeLocks {
 
     /// Takes the lock of `id`'s stripe in `directory`: the stripe's mutex for the threads of
     /// this process, then an exclusive lock on the stripe's lock file (`flock` on Unix) for
-    /// other processes and other `FileStore` values on the directory.
-    pub(super) fn lock(&self, directory: &Path, id: &str) -> io::Result<StripeGuard<'_>> {
+    /// other processes and other `FileStore` values on the directory. Fails with
+    /// [`io::ErrorKind::TimedOut`] when both are not taken within `timeout`.
+    pub(super) fn lock(
+        &self,
+        directory: &Path,
+        id: &str,
+        timeout: Duration,
+    ) -> io::Result<StripeGuard<'_>> {
         let stripe = stripe_of(id);
-        // The guarded value is `()`, so a poisoned lock guards nothing inconsistent.
-        let mutex = self.mutexes[stripe as usize]
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut waiting = Waiting::new(timeout);
+        let mutex = loop {
+            match self.mutexes[stripe as usize].try_lock() {
+                Ok(guard) => break guard,
+                // The guarded value is `()`, so a poisoned lock guards nothing inconsistent.
+                Err(TryLockError::Poisoned(poisoned)) => break poisoned.into_inner(),
+                Err(TryLockError::WouldBlock) => waiting.pause()?,
+            }
+        };
         let file = open_lock_file(directory, stripe)?;
-        match file.lock() {
-            Ok(()) => {}
-            Err(error) if error.kind() == io::ErrorKind::Unsupported => warn_no_file_locks(),
-            Err(error) => return Err(error),
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(fs::TryLockError::WouldBlock) => waiting.pause()?,
+                Err(fs::TryLockError::Error(error))
+                    if error.kind() == io::ErrorKind::Unsupported =>
+                {
+                    warn_no_file_locks();
+                    break;
+                }
+                Err(fs::TryLockError::Error(error)) => return Err(error),
+            }
         }
         Ok(StripeGuard {
             _file: file,
             _mutex: mutex,
         })
+    }
+}
+
+/// The retries of one wait for a lock: pauses that grow from a few microseconds to
+/// [`MAX_RETRY_PAUSE`], until a deadline.
+///
+/// Neither `std::sync::Mutex` nor file locks can be awaited with a time limit, so a held lock
+/// is tried again after each pause.
+struct Waiting {
+    deadline: Instant,
+    timeout: Duration,
+    pause: Duration,
+}
+
+impl Waiting {
+    fn new(timeout: Duration) -> Self {
+        Self {
+            deadline: Instant::now() + timeout,
+            timeout,
+            pause: Duration::from_micros(20),
+        }
+    }
+
+    /// Sleeps before the next attempt, or fails once the deadline has passed.
+    fn pause(&mut self) -> io::Result<()> {
+        let now = Instant::now();
+        if now >= self.deadline {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!(
+                    "the lock was not free within {} s; another thread or process held it all \
+                     that time",
+                    self.timeout.as_secs_f64()
+                ),
+            ));
+        }
+        std::thread::sleep(self.pause.min(self.deadline - now));
+        self.pause = (self.pause * 2).min(MAX_RETRY_PAUSE);
+        Ok(())
     }
 }
 
@@ -97,4 +163,70 @@ fn warn_no_file_locks() {
              destroyed sessions"
         );
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+
+    use super::*;
+    use crate::storage::session_id::generate_session_id;
+
+    const SHORT: Duration = Duration::from_millis(200);
+
+    fn temp_directory() -> std::path::PathBuf {
+        let directory = std::env::temp_dir().join(format!("locks-{}", generate_session_id()));
+        fs::create_dir(&directory).unwrap();
+        directory
+    }
+
+    #[test]
+    fn lock_held_by_another_file_times_out() {
+        let directory = temp_directory();
+        let locks = StripeLocks::new();
+        // Another open file of the same lock file stands for another process.
+        let other = open_lock_file(&directory, stripe_of("abc")).unwrap();
+        other.lock().unwrap();
+
+        let started = Instant::now();
+        let error = locks.lock(&directory, "abc", SHORT).err().unwrap();
+        assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+        assert_eq!(
+            error.to_string(),
+            "the lock was not free within 0.2 s; another thread or process held it all that time"
+        );
+        assert!(started.elapsed() >= SHORT);
+
+        other.unlock().unwrap();
+        drop(locks.lock(&directory, "abc", SHORT).unwrap());
+        fs::remove_dir_all(&directory).unwrap();
+    }
+
+    #[test]
+    fn lock_held_by_another_thread_times_out_then_frees() {
+        let directory = temp_directory();
+        let locks = StripeLocks::new();
+        let holder = locks.lock(&directory, "abc", SHORT).unwrap();
+
+        std::thread::scope(|scope| {
+            let (locks, path) = (&locks, directory.as_path());
+            let error = scope
+                .spawn(move || locks.lock(path, "abc", SHORT).err().unwrap())
+                .join()
+                .unwrap();
+            assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+
+            // A waiter gets the lock once the holder lets it go within the time limit.
+            let (taken, was_taken) = mpsc::channel();
+            let waiter = scope.spawn(move || {
+                let guard = locks.lock(path, "abc", Duration::from_secs(60));
+                taken.send(()).unwrap();
+                guard.map(drop)
+            });
+            assert!(was_taken.recv_timeout(SHORT).is_err());
+            drop(holder);
+            waiter.join().unwrap().unwrap();
+        });
+        fs::remove_dir_all(&directory).unwrap();
+    }
 }

@@ -17,7 +17,7 @@ use self::disk::{
     create_private_dir, is_stale, is_temporary_name, missing_directory, temporary_name,
     write_new_file,
 };
-use self::locks::{StripeGuard, StripeLocks};
+use self::locks::{StripeGuard, StripeLocks, LOCK_TIMEOUT};
 use super::record::{self, Record};
 use super::session_id::{generate_session_id, is_valid_session_id};
 use super::store::{record_expiry, SessionStore, StoreError, DEFAULT_MAX_LIFETIME};
@@ -74,6 +74,10 @@ const CREATE_ATTEMPTS: u32 = 8;
 ///   commit through one of them can bring back a record that another destroyed. Where the
 ///   platform has no file locks at all, the store logs a warning once and locks only
 ///   within the process.
+/// - An operation that waits 5 seconds for a lock fails with [`StoreError::Io`] (operation
+///   `lock`, kind [`TimedOut`](std::io::ErrorKind::TimedOut)). Writes hold a lock for a few
+///   milliseconds, so such a wait means a process that stopped or hung while holding one,
+///   and the wait is bounded so that requests fail instead of hanging behind it.
 /// - In a directory that the process may read but not write, live records read as usual,
 ///   but reading an expired one fails with [`StoreError::Io`], because the store cannot
 ///   remove it.
@@ -293,7 +297,7 @@ impl FileStore {
     fn lock(&self, id: &str) -> Result<StripeGuard<'_>, StoreError> {
         self.shared
             .locks
-            .lock(&self.shared.directory, id)
+            .lock(&self.shared.directory, id, LOCK_TIMEOUT)
             .map_err(|error| self.io_error("lock", error))
     }
 
