@@ -31,7 +31,5 @@ cargo test --workspace --all-features --bench '*'
 RUSTDOCFLAGS="-D warnings" cargo doc -p websession --features axum --no-deps --quiet
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps --quiet
 
-if [ -x scripts/fuzz-smoke.sh ]; then
-    scripts/fuzz-smoke.sh
-fi
+bash scripts/fuzz-smoke.sh
 echo "all checks passed"
