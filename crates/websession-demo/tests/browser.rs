@@ -83,28 +83,45 @@ fn redis_keys(port: u16) -> Vec<String> {
         .collect()
 }
 
-/// Starts a throwaway `redis-server` on a free loopback port, with persistence off.
+/// Starts a throwaway `redis-server` on a free loopback port, with persistence off, and checks
+/// that the server answering there is this process, not one that took the port first.
 fn start_redis() -> (Server, u16) {
     let redis_server = require_program(REDIS_SERVER, "redis-server");
-    let port = free_port();
-    let mut child = Command::new(redis_server)
-        .args(["--port", &port.to_string()])
-        .args(["--bind", "127.0.0.1"])
-        .args(["--save", "", "--appendonly", "no"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start redis-server");
-    wait_for_listener(
-        SocketAddr::from(([127, 0, 0, 1], port)),
-        "redis-server",
-        &mut child,
-    );
-    let server = Server {
-        child,
-        name: "redis-server",
-    };
-    (server, port)
+    for _ in 0..5 {
+        let port = free_port();
+        let child = Command::new(&redis_server)
+            .args(["--port", &port.to_string()])
+            .args(["--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start redis-server");
+        let mut server = Server {
+            child,
+            name: "redis-server",
+        };
+        wait_for_listener(
+            SocketAddr::from(([127, 0, 0, 1], port)),
+            "redis-server",
+            &mut server.child,
+        );
+        if redis_process_id(port) == Some(server.child.id()) {
+            return (server, port);
+        }
+    }
+    panic!("another process took each of 5 free ports before redis-server could listen");
+}
+
+/// Returns the process id of the Redis server on `port`, as `INFO server` reports it.
+fn redis_process_id(port: u16) -> Option<u32> {
+    let output = Command::new("redis-cli")
+        .args(["-h", "127.0.0.1", "-p", &port.to_string(), "INFO", "server"])
+        .output()
+        .expect("run redis-cli (Debian package redis-tools, installed with redis-server)");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .find_map(|line| line.trim_end().strip_prefix("process_id:")?.parse().ok())
 }
 
 /// Returns the path of a program the test needs, failing the test when it is missing.
