@@ -4,7 +4,10 @@
 mod common;
 
 use common::log_capture::CapturedLog;
-use websession::{Cookie, CookieOptions, CookieSessionStorage, SessionStorage};
+use common::TempDir;
+use websession::{
+    Cookie, CookieOptions, CookieSessionStorage, FileStore, ServerSessionStorage, SessionStorage,
+};
 
 const SECRET: &str = "correct-horse-battery-staple";
 const OLD_SECRET: &str = "tr0ub4dor-and-3";
@@ -53,6 +56,63 @@ async fn secrets_absent_from_debug_and_logs() {
         debug_output[1]
     );
     assert!(debug_output[1].contains("__session"), "{}", debug_output[1]);
+}
+
+#[tokio::test]
+async fn server_side_secrets_absent_from_debug_and_logs() {
+    let logs = CapturedLog::capture_this_thread();
+    let cookie = Cookie::builder("__session")
+        .secrets([SECRET, OLD_SECRET])
+        .build()
+        .unwrap();
+    let memory = ServerSessionStorage::memory(cookie.clone());
+    let directory = TempDir::new("secrets");
+    let files =
+        ServerSessionStorage::new(cookie.clone(), FileStore::new(directory.path()).unwrap());
+    let mut debug_output = vec![format!("{memory:?}"), format!("{files:?}")];
+    #[cfg(feature = "axum")]
+    debug_output.push(format!(
+        "{:?}",
+        websession::axum::SessionLayer::from_storage(memory.clone())
+    ));
+
+    // Exercise every path that could log: commit, read, tampered read, rotation, destroy.
+    let options = CookieOptions::default();
+    let mut session = memory.get_session(None).await.unwrap();
+    session.set("user", "alice");
+    let header = memory.commit_session(&mut session, &options).await.unwrap();
+    let request = header.split(';').next().unwrap().to_owned();
+    let mut session = memory.get_session(Some(&request)).await.unwrap();
+    assert_eq!(session.get("user"), Some("alice".into()));
+    memory.rotate_id(&mut session, &options).await.unwrap();
+    debug_output.push(format!("{session:?}"));
+    let tampered = request.replacen("=", "=x", 1);
+    assert!(memory
+        .get_session(Some(&tampered))
+        .await
+        .unwrap()
+        .is_empty());
+    memory
+        .destroy_session(&mut session, &options)
+        .await
+        .unwrap();
+
+    let logged = logs.text();
+    assert!(!logged.is_empty(), "the paths above log at debug level");
+    for text in debug_output.iter().chain([&logged]) {
+        assert!(!text.contains(SECRET), "secret leaked: {text}");
+        assert!(!text.contains(OLD_SECRET), "old secret leaked: {text}");
+    }
+    assert!(
+        debug_output[0].contains("2 redacted"),
+        "{}",
+        debug_output[0]
+    );
+    assert!(
+        debug_output[1].contains("2 redacted"),
+        "{}",
+        debug_output[1]
+    );
 }
 
 #[test]
