@@ -32,14 +32,19 @@ pub enum CliError {
         input_name: &'static str,
     },
     /// Standard input could not be read.
-    #[error("cannot read standard input: {source}")]
+    #[error("cannot read the {input_name} from standard input: {source}; give it as an argument instead")]
     ReadStdin {
+        /// Name of the expected input, such as "cookie".
+        input_name: &'static str,
         /// The I/O error.
         #[source]
         source: io::Error,
     },
     /// Writing to standard output failed for a reason other than a closed pipe.
-    #[error("cannot write to standard output: {source}")]
+    #[error(
+        "cannot write to standard output: {source}; check the file or program that standard \
+         output goes to"
+    )]
     WriteStdout {
         /// The I/O error.
         #[source]

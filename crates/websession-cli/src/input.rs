@@ -128,7 +128,7 @@ fn read_stdin(input_name: &'static str) -> Result<String, CliError> {
     let mut bytes = Vec::new();
     stdin
         .read_to_end(&mut bytes)
-        .map_err(|source| CliError::ReadStdin { source })?;
+        .map_err(|source| CliError::ReadStdin { input_name, source })?;
     String::from_utf8(bytes).map_err(|_| CliError::StdinNotUtf8 { input_name })
 }
 

@@ -233,6 +233,28 @@ fn empty_argument_rejected() {
 }
 
 #[test]
+fn unreadable_standard_input_rejected() {
+    // A directory opens as a file on Linux, but reading it fails.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_websession"))
+        .arg("decode")
+        .stdin(std::fs::File::open(std::env::temp_dir()).unwrap())
+        .output()
+        .unwrap();
+    let result = Run {
+        status: output.status.code().unwrap(),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    };
+    assert_usage_error(
+        &result,
+        &[
+            "cannot read the cookie from standard input: ",
+            "; give it as an argument instead",
+        ],
+    );
+}
+
+#[test]
 fn non_utf8_standard_input_rejected() {
     let mut command = assert_cmd::cargo::cargo_bin_cmd!("websession");
     command

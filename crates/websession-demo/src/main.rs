@@ -46,7 +46,7 @@ enum DemoError {
         source: std::io::Error,
     },
     /// The server failed while running.
-    #[error("server failed: {0}")]
+    #[error("server failed: {0}; start the demo again")]
     Serve(#[source] std::io::Error),
 }
 

@@ -44,7 +44,11 @@ pub enum SessionError {
     #[error(transparent)]
     Storage(#[from] StorageError),
     /// The storage returned a `Set-Cookie` value that is not a valid header value.
-    #[error("session storage returned an invalid Set-Cookie value: {0}")]
+    #[error(
+        "session storage returned a Set-Cookie value that is not a valid header value: it holds \
+         a control character such as a line break; a custom SessionStorage must encode those, \
+         as Cookie::serialize does"
+    )]
     InvalidSetCookie(#[from] InvalidHeaderValue),
 }
 

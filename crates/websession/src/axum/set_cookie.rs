@@ -64,7 +64,8 @@ impl SetSessionCookie {
     /// use websession::axum::SetSessionCookie;
     ///
     /// assert!(SetSessionCookie::new("a=1").is_ok());
-    /// assert!(SetSessionCookie::new("a=1\r\nX-Evil: 1").is_err());
+    /// let error = SetSessionCookie::new("a=1\r\nX-Evil: 1").unwrap_err();
+    /// assert!(error.to_string().contains("a control character such as a line break"));
     /// ```
     pub fn new(value: impl AsRef<str>) -> Result<Self, SessionError> {
         Ok(Self {

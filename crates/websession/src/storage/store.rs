@@ -237,7 +237,10 @@ pub enum StoreError {
     NoRuntime,
     /// Blocking work of a store ended without a result, because it panicked or the runtime
     /// shut down.
-    #[error("a session store task did not complete: {0}")]
+    #[error(
+        "a session store task did not complete: {0}; a panic there is a bug, reported above \
+         by the panic message, and a cancelled task means that the runtime was shutting down"
+    )]
     Task(#[source] tokio::task::JoinError),
     /// Every freshly generated id was already taken, which with 128-bit random ids points
     /// to a broken random number generator or a store that reports every id as taken.
@@ -431,6 +434,28 @@ mod tests {
         assert!(
             lock.starts_with("failed to lock a session file in /srv/sessions: "),
             "{lock}"
+        );
+    }
+
+    #[test]
+    fn task_error_names_both_causes() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let joined = runtime.block_on(async {
+            tokio::task::spawn_blocking(|| std::panic::resume_unwind(Box::new("store bug"))).await
+        });
+        let message = StoreError::Task(joined.unwrap_err()).to_string();
+        assert!(
+            message.starts_with("a session store task did not complete: task "),
+            "{message}"
+        );
+        assert!(
+            message.ends_with(
+                "; a panic there is a bug, reported above by the panic message, and a cancelled \
+                 task means that the runtime was shutting down"
+            ),
+            "{message}"
         );
     }
 
