@@ -26,7 +26,12 @@ pub fn run(vector: &Value) -> Outcome {
 fn rejected_config(error: &OptionsError, js_failed: bool) -> Outcome {
     match (error, js_failed) {
         (_, true) => Outcome::Passed,
-        (OptionsError::Config(_), false) => Outcome::Departed(Rule::Numbered(6)),
+        (OptionsError::Config(error), false) if rules::rule_6_covers(error) => {
+            Outcome::Departed(Rule::Numbered(6))
+        }
+        (OptionsError::Config(error), false) => {
+            Outcome::Failed(format!("rejected where JavaScript accepted it: {error}"))
+        }
         (OptionsError::Inexpressible(what), false) if what.starts_with("expires") => {
             Outcome::Departed(Rule::Numbered(6))
         }

@@ -7,6 +7,7 @@ use base64::alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD_NO_PAD};
 use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
+use websession::ConfigError;
 
 /// Property names that plain JavaScript objects inherit, which the JavaScript libraries look
 /// up by mistake (rule 2).
@@ -124,4 +125,50 @@ pub fn payload_is_non_object_json(header: &str, name: &str) -> bool {
         return false;
     };
     serde_json::from_slice::<serde_json::Value>(&bytes).is_ok_and(|json| !json.is_object())
+}
+
+/// Whether rule 6 covers a configuration that the library rejected: a name that is not an
+/// RFC 7230 token, a `Path` or `Domain` with `;` or a control character, a domain not shaped
+/// like a host name, an empty secret, `SameSite=None` without `Secure`, or a `__Secure-` or
+/// `__Host-` name without the attributes browsers demand. Other rejections, such as a `<` in
+/// a path, are not written in the rule.
+pub fn rule_6_covers(error: &ConfigError) -> bool {
+    match error {
+        ConfigError::InvalidName { name } => !is_token(name),
+        ConfigError::InvalidPath { path } => has_separator_or_control(path),
+        ConfigError::InvalidDomain { domain } => {
+            has_separator_or_control(domain) || !is_host_name(domain)
+        }
+        ConfigError::EmptySecret { .. }
+        | ConfigError::SameSiteNoneWithoutSecure { .. }
+        | ConfigError::PrefixRequirement { .. } => true,
+        _ => false,
+    }
+}
+
+/// RFC 7230 `token`: one or more of the visible ASCII characters except separators.
+fn is_token(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte))
+}
+
+fn has_separator_or_control(text: &str) -> bool {
+    text.chars().any(|c| c == ';' || c.is_control())
+}
+
+/// A host name, optionally with a leading dot: labels of 1 to 63 letters, digits and `-`,
+/// neither starting nor ending with `-`.
+fn is_host_name(domain: &str) -> bool {
+    let host = domain.strip_prefix('.').unwrap_or(domain);
+    !host.is_empty()
+        && host.split('.').all(|label| {
+            (1..=63).contains(&label.len())
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-')
+        })
 }
