@@ -181,6 +181,20 @@ mod tests {
     }
 
     #[test]
+    fn retry_pause_doubles_up_to_maximum() {
+        let mut waiting = Waiting::new(Duration::from_secs(60));
+
+        waiting.pause().unwrap();
+        assert_eq!(waiting.pause, Duration::from_micros(40));
+
+        // 20 µs doubled 9 times exceeds the maximum, so 12 pauses end at the maximum.
+        for _ in 1..12 {
+            waiting.pause().unwrap();
+        }
+        assert_eq!(waiting.pause, MAX_RETRY_PAUSE);
+    }
+
+    #[test]
     fn lock_held_by_another_file_times_out() {
         let directory = temp_directory();
         let locks = StripeLocks::new();
