@@ -181,6 +181,16 @@ mod tests {
     }
 
     #[test]
+    fn stripe_is_fnv1a_modulo_stripe_count() {
+        // Processes that share a directory, also of other builds of this crate, must pick the
+        // same stripe for an id, so the hash is pinned: FNV-1a (64 bit) modulo 64.
+        assert_eq!(stripe_of(""), 0xcbf2_9ce4_8422_2325 % 64);
+        assert_eq!(stripe_of("a"), 0xaf63_dc4c_8601_ec8c % 64);
+        assert_eq!(stripe_of("foobar"), 0x8594_4171_f739_67e8 % 64);
+        assert_eq!(stripe_of("abc"), 0xe71f_a219_0541_574b % 64);
+    }
+
+    #[test]
     fn retry_pause_doubles_up_to_maximum() {
         let mut waiting = Waiting::new(Duration::from_secs(60));
 
