@@ -4,7 +4,7 @@
 use std::fs;
 use std::io;
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard, Once, TryLockError};
+use std::sync::{Condvar, Mutex, MutexGuard, Once, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::disk::{create_private_dir, missing_directory};
@@ -22,28 +22,28 @@ pub(super) const LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 /// The longest pause between two attempts to take a lock that is held.
 const MAX_RETRY_PAUSE: Duration = Duration::from_millis(10);
 
-/// The in-process half of the locks: one mutex per stripe, shared by a store's clones.
+/// The in-process half of the locks: one per stripe, shared by a store's clones.
 pub(super) struct StripeLocks {
-    mutexes: [Mutex<()>; LOCK_STRIPES as usize],
+    stripes: [ThreadLock; LOCK_STRIPES as usize],
 }
 
-/// An exclusive hold on one lock stripe. The file is closed before the mutex is unlocked,
-/// and closing it releases its lock.
+/// An exclusive hold on one lock stripe. The file is closed before the thread lock is
+/// released, and closing it releases its lock.
 pub(super) struct StripeGuard<'a> {
     _file: fs::File,
-    _mutex: MutexGuard<'a, ()>,
+    _thread_lock: ThreadLockGuard<'a>,
 }
 
 impl StripeLocks {
     pub(super) fn new() -> Self {
         Self {
-            mutexes: std::array::from_fn(|_| Mutex::new(())),
+            stripes: std::array::from_fn(|_| ThreadLock::default()),
         }
     }
 
-    /// Takes the lock of `id`'s stripe in `directory`: the stripe's mutex for the threads of
-    /// this process, then an exclusive lock on the stripe's lock file (`flock` on Unix) for
-    /// other processes and other `FileStore` values on the directory. Fails with
+    /// Takes the lock of `id`'s stripe in `directory`: the stripe's [`ThreadLock`] for the
+    /// threads of this process, then an exclusive lock on the stripe's lock file (`flock` on
+    /// Unix) for other processes and other `FileStore` values on the directory. Fails with
     /// [`io::ErrorKind::TimedOut`] when both are not taken within `timeout`.
     pub(super) fn lock(
         &self,
@@ -53,14 +53,7 @@ impl StripeLocks {
     ) -> io::Result<StripeGuard<'_>> {
         let stripe = stripe_of(id);
         let mut waiting = Waiting::new(timeout);
-        let mutex = loop {
-            match self.mutexes[stripe as usize].try_lock() {
-                Ok(guard) => break guard,
-                // The guarded value is `()`, so a poisoned lock guards nothing inconsistent.
-                Err(TryLockError::Poisoned(poisoned)) => break poisoned.into_inner(),
-                Err(TryLockError::WouldBlock) => waiting.pause()?,
-            }
-        };
+        let thread_lock = self.stripes[stripe as usize].lock(&waiting)?;
         let file = open_lock_file(directory, stripe)?;
         loop {
             match file.try_lock() {
@@ -77,16 +70,62 @@ impl StripeLocks {
         }
         Ok(StripeGuard {
             _file: file,
-            _mutex: mutex,
+            _thread_lock: thread_lock,
         })
     }
 }
 
-/// The retries of one wait for a lock: pauses that grow from a few microseconds to
-/// [`MAX_RETRY_PAUSE`], until a deadline.
+/// A lock among the threads of one process that a waiter blocks on with a time limit, which
+/// `std::sync::Mutex` does not offer.
 ///
-/// Neither `std::sync::Mutex` nor file locks can be awaited with a time limit, so a held lock
-/// is tried again after each pause.
+/// Retrying `Mutex::try_lock` after pauses instead would be unfair. An operation that
+/// arrives while the lock is free takes it at once, so under a steady load on one stripe, a
+/// waiter that sleeps between attempts can miss the lock until its deadline. A blocked
+/// waiter here is woken when the lock is released.
+#[derive(Default)]
+struct ThreadLock {
+    held: Mutex<bool>,
+    released: Condvar,
+}
+
+/// A hold on a [`ThreadLock`], released when dropped.
+struct ThreadLockGuard<'a> {
+    lock: &'a ThreadLock,
+}
+
+impl ThreadLock {
+    /// Waits until the lock is free and takes it, or fails once `waiting`'s deadline passes.
+    fn lock(&self, waiting: &Waiting) -> io::Result<ThreadLockGuard<'_>> {
+        let (mut held, _) = self
+            .released
+            .wait_timeout_while(self.held_flag(), waiting.remaining(), |held| *held)
+            .unwrap_or_else(PoisonError::into_inner);
+        if *held {
+            return Err(waiting.timed_out());
+        }
+        *held = true;
+        Ok(ThreadLockGuard { lock: self })
+    }
+
+    /// Locks the flag. The flag's mutex is held for no more than a check or an assignment,
+    /// so a poisoned one still holds a correct value.
+    fn held_flag(&self) -> MutexGuard<'_, bool> {
+        self.held.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Drop for ThreadLockGuard<'_> {
+    fn drop(&mut self) {
+        *self.lock.held_flag() = false;
+        self.lock.released.notify_one();
+    }
+}
+
+/// The deadline of one wait for a lock, and the retries of a file lock until then: pauses
+/// that grow from a few microseconds to [`MAX_RETRY_PAUSE`].
+///
+/// The standard library offers no file lock that waits with a time limit, so a held file
+/// lock is tried again after each pause.
 struct Waiting {
     deadline: Instant,
     timeout: Duration,
@@ -102,18 +141,28 @@ impl Waiting {
         }
     }
 
+    /// Returns the time left until the deadline, zero once it has passed.
+    fn remaining(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+
+    /// Builds the error of a wait that reached its deadline.
+    fn timed_out(&self) -> io::Error {
+        io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!(
+                "the lock was not free within {} s; another thread or process held it all that \
+                 time",
+                self.timeout.as_secs_f64()
+            ),
+        )
+    }
+
     /// Sleeps before the next attempt, or fails once the deadline has passed.
     fn pause(&mut self) -> io::Result<()> {
         let now = Instant::now();
         if now >= self.deadline {
-            return Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                format!(
-                    "the lock was not free within {} s; another thread or process held it all \
-                     that time",
-                    self.timeout.as_secs_f64()
-                ),
-            ));
+            return Err(self.timed_out());
         }
         std::thread::sleep(self.pause.min(self.deadline - now));
         self.pause = (self.pause * 2).min(MAX_RETRY_PAUSE);
