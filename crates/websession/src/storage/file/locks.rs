@@ -15,8 +15,9 @@ const LOCK_STRIPES: u64 = 64;
 /// Subdirectory of the store's directory with one lock file for each stripe.
 const LOCK_DIRECTORY: &str = ".locks";
 
-/// How long an operation waits for its stripe's lock before it fails. Writes hold the lock
-/// for a few milliseconds, so a wait this long means a holder that is stopped or hung.
+/// How long an operation waits for its stripe's lock before it fails. A write holds the lock
+/// while it writes and syncs one small file, so a wait this long means a holder that is
+/// stopped or hung, or more operations on the stripe than the disk can serve.
 pub(super) const LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The longest pause between two attempts to take a lock that is held.
