@@ -619,11 +619,17 @@ async fn session_abandoned_by_panic_cannot_be_extracted_again() {
         .route("/user", get(show_user))
         .layer(middleware::from_fn(panic_then_continue))
         .layer(SessionLayer::new(storage));
+    let log = CapturedLog::capture_this_thread();
 
     let response = send(&app, "GET", "/user", Some(&cookie)).await;
 
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
     assert!(set_cookies(&response).is_empty());
+    let text = log.text();
+    assert!(
+        text.contains("session already extracted for this request"),
+        "{text}"
+    );
     let response = send(&plain, "GET", "/user", Some(&cookie)).await;
     assert_eq!(body_text(response).await, "user=\"alice\"");
 }

@@ -33,11 +33,13 @@ pub enum SessionError {
     )]
     MissingLayer,
     /// A second [`ManagedSession`](super::ManagedSession) was requested while the first was
-    /// still alive in the same request.
+    /// still alive in the same request, or after code that held the session in this request
+    /// panicked, because the session may then be half changed.
     #[error(
         "session already extracted for this request: take `ManagedSession` once per request \
          and pass it by reference to the code that needs it; middleware that extracts it must \
-         drop it before calling the next service"
+         drop it before calling the next service, and must not extract it again after code \
+         that held it panicked"
     )]
     AlreadyExtracted,
     /// The storage failed to load, commit or destroy the session.

@@ -26,8 +26,9 @@ use crate::session::Session;
 /// `ManagedSession` moved into a spawned task that outlives the response is not saved, and
 /// the layer logs a warning. When the handler panics while it holds the session, nothing of
 /// the session is saved, even when a panic-catching layer between the handler and
-/// [`SessionLayer`](super::SessionLayer) turns the panic into a response; the layer logs a
-/// warning then too.
+/// [`SessionLayer`](super::SessionLayer) turns the panic into a response. The layer logs a
+/// warning then too, and a later extraction in the same request fails with
+/// [`SessionError::AlreadyExtracted`].
 ///
 /// # Errors
 ///
