@@ -392,7 +392,8 @@ async fn missing_password_hints_at_url() {
             .arg("requirepass")
             .arg("test password"),
     );
-    // Connecting sends no command, so the missing password shows at the first operation.
+    // With database 0, connecting sends only commands whose replies are ignored, so the
+    // missing password shows at the first operation.
     let store = RedisStore::connect(&server.url()).await.unwrap();
 
     let error = store.read("abc").await.unwrap_err();
@@ -409,6 +410,34 @@ async fn missing_password_hints_at_url() {
     );
     let message = error.to_string();
     assert!(message.contains("NOAUTH"), "{message}");
+    assert!(
+        message.ends_with(
+            "; add the server's password to the Redis URL, as in redis://:PASSWORD@HOST:PORT/"
+        ),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn missing_password_with_database_fails_at_connect() {
+    let server = RedisServer::start();
+    // The helper's own commands connect without a password, so this is its last command.
+    let () = server.command(
+        redis::cmd("CONFIG")
+            .arg("SET")
+            .arg("requirepass")
+            .arg("test password"),
+    );
+
+    // A URL that names a database other than 0 makes connecting send SELECT, which the
+    // server rejects.
+    let Err(error) = RedisStore::connect(&format!("{}1", server.url())).await else {
+        panic!("connected without the password");
+    };
+
+    // The `redis` crate reports the rejected SELECT without the NOAUTH code.
+    let message = error.to_string();
+    assert!(message.contains("Authentication required."), "{message}");
     assert!(
         message.ends_with(
             "; add the server's password to the Redis URL, as in redis://:PASSWORD@HOST:PORT/"

@@ -366,9 +366,12 @@ fn redis_hint(error: &redis::RedisError) -> &'static str {
     if error.code() == Some("OOM") {
         return "; raise the Redis server's maxmemory or free memory there";
     }
-    // A server with a password rejects with NOAUTH every command of a client that has not
-    // authenticated. Connecting sends no command, so this shows at the first operation.
-    if error.code() == Some("NOAUTH") {
+    // A server with a password rejects every command of a client that has not authenticated
+    // with "NOAUTH Authentication required.". Connecting sends SELECT when the URL names a
+    // database other than 0, and the `redis` crate (0.27) reports that rejection as "refused
+    // to switch database" with the detail but not the code. Otherwise connecting sends only
+    // commands whose replies it ignores, so the error shows at the first operation.
+    if error.code() == Some("NOAUTH") || error.detail() == Some("Authentication required.") {
         return "; add the server's password to the Redis URL, as in redis://:PASSWORD@HOST:PORT/";
     }
     match error.kind() {

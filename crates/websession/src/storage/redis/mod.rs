@@ -120,8 +120,9 @@ impl RedisStore {
     /// [`StoreError::Redis`] when the URL is invalid or the server cannot be reached. The
     /// first connection is made here, so a service that calls this at startup does not start
     /// while Redis is down. To wait for Redis instead, retry the call. A wrong password fails
-    /// here. A password that the URL lacks does not, because without one connecting sends no
-    /// command, so the first operation fails with `NOAUTH` instead.
+    /// here. A password that the URL lacks fails here only when the URL names a database
+    /// other than 0, because connecting then sends `SELECT`. Otherwise connecting sends only
+    /// commands whose replies are ignored, and the first operation fails with `NOAUTH`.
     ///
     /// # Examples
     ///
