@@ -299,7 +299,10 @@ fn file_hint(kind: std::io::ErrorKind) -> &'static str {
             "check that the path and its parents name directories, not files"
         }
         ErrorKind::StorageFull => "free disk space where the directory is",
-        ErrorKind::TimedOut => "check for a stopped or hung process that shares the directory",
+        ErrorKind::TimedOut => {
+            "check for a stopped or hung process that shares the directory, or under heavy load \
+             move the sessions to a faster disk or to RedisStore"
+        }
         _ => "check that the directory exists and that this process may read and write it",
     }
 }
@@ -481,7 +484,8 @@ mod tests {
             ),
             (
                 ErrorKind::TimedOut,
-                "; check for a stopped or hung process that shares the directory",
+                "; check for a stopped or hung process that shares the directory, or under heavy \
+                 load move the sessions to a faster disk or to RedisStore",
             ),
             (
                 ErrorKind::Interrupted,

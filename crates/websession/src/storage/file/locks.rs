@@ -152,8 +152,8 @@ impl Waiting {
         io::Error::new(
             io::ErrorKind::TimedOut,
             format!(
-                "the lock was not free within {} s; another thread or process held it all that \
-                 time",
+                "the lock was not free within {} s, held by a stopped or hung process or by \
+                 more operations than the disk could serve in that time",
                 self.timeout.as_secs_f64()
             ),
         )
@@ -267,7 +267,8 @@ mod tests {
         assert_eq!(error.kind(), io::ErrorKind::TimedOut);
         assert_eq!(
             error.to_string(),
-            "the lock was not free within 0.2 s; another thread or process held it all that time"
+            "the lock was not free within 0.2 s, held by a stopped or hung process or by more \
+             operations than the disk could serve in that time"
         );
         assert!(started.elapsed() >= SHORT);
 
