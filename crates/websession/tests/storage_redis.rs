@@ -447,6 +447,25 @@ async fn missing_password_with_database_fails_at_connect() {
 }
 
 #[tokio::test]
+async fn database_out_of_range_hints_at_url() {
+    let server = RedisServer::start();
+
+    let Err(error) = RedisStore::connect(&format!("{}99", server.url())).await else {
+        panic!("connected to database 99 of a server with 16");
+    };
+
+    let message = error.to_string();
+    assert!(message.contains("DB index is out of range"), "{message}");
+    assert!(
+        message.ends_with(
+            "; choose a database number that the server has, below its `databases` setting \
+             (16 by default), at the end of the Redis URL"
+        ),
+        "{message}"
+    );
+}
+
+#[tokio::test]
 async fn timed_out_command_is_not_retried() {
     let server = RedisServer::start();
     let store = RedisStore::connect(&server.url()).await.unwrap();

@@ -377,6 +377,12 @@ fn redis_hint(error: &redis::RedisError) -> &'static str {
     if error.code() == Some("NOAUTH") || error.detail() == Some("Authentication required.") {
         return "; add the server's password to the Redis URL, as in redis://:PASSWORD@HOST:PORT/";
     }
+    // A database number beyond the server's `databases` setting (16 by default) is rejected
+    // at connect, when the `redis` crate sends SELECT.
+    if error.detail() == Some("DB index is out of range") {
+        return "; choose a database number that the server has, below its `databases` setting \
+                (16 by default), at the end of the Redis URL";
+    }
     match error.kind() {
         // Refused connections, timeouts and dropped connections are all I/O errors.
         redis::ErrorKind::IoError => "; check that the Redis server is running and reachable",
