@@ -35,6 +35,7 @@ macro_rules! conformance_suite {
             update,
             second_commit_updates_same_record,
             destroy,
+            destroy_of_new_session,
             rotation,
             rotation_of_new_session,
             expiry_from_cookie_max_age,
@@ -210,6 +211,24 @@ pub async fn destroy<S: SessionStore + Clone>(store: S, clock: ManualClock) {
     let again = load(&storage, &cookie).await;
     assert_eq!(again.id(), "", "the old cookie reads as a new session");
     assert!(again.data().is_empty());
+}
+
+/// Destroying a session that was never stored passes the empty id to `delete`, which must
+/// succeed and leave the other records alone.
+pub async fn destroy_of_new_session<S: SessionStore + Clone>(store: S, clock: ManualClock) {
+    let storage = storage(&store, &clock);
+    let cookie = committed(&storage, json!({"user": "bob"})).await;
+    let mut session = load(&storage, "").await;
+    assert_eq!(session.id(), "");
+
+    let set_cookie = storage
+        .destroy_session(&mut session, &none())
+        .await
+        .unwrap();
+    assert_eq!(set_cookie, DELETION);
+    store.delete("").await.unwrap();
+    let kept = load(&storage, &cookie).await;
+    assert_eq!(kept.data()["user"], "bob", "the other record stays");
 }
 
 pub async fn rotation<S: SessionStore + Clone>(store: S, clock: ManualClock) {
