@@ -16,8 +16,8 @@ use http::{HeaderMap, HeaderValue};
 use serde_json::{json, Value};
 use websession::json::{StringifyError, MAX_DEPTH};
 use websession::{
-    Cookie, CookieOptions, CookieSessionStorage, EncodeError, PayloadEncoding, Session,
-    SessionStorage, StorageError,
+    inspect_value, Cookie, CookieOptions, CookieSessionStorage, EncodeError, PayloadEncoding,
+    Session, SessionStorage, StorageError,
 };
 
 /// `{"user":"alice"}` signed with `s3cr3t`.
@@ -108,7 +108,9 @@ fn multi_megabyte_cookie_value() {
         assert!(session.data().is_empty(), "{escape}");
     }
 
-    // Unsigned storage decodes a large object in full: size limits are the HTTP server's.
+    // Unsigned storage reads a cookie longer than browsers send as a new session, however
+    // valid its JSON, so its size costs a length check and nothing more. `Cookie::parse`
+    // reads it, as `cookie.parse` does in JavaScript.
     let mut big = serde_json::Map::new();
     for index in 0..100_000 {
         big.insert(format!("k{index}"), json!(index));
@@ -119,7 +121,9 @@ fn multi_megabyte_cookie_value() {
     let session = runtime
         .block_on(unsigned.get_session(Some(&header)))
         .unwrap();
-    assert_eq!(session.data().len(), 100_000);
+    assert!(session.data().is_empty());
+    let parsed = unsigned.cookie().parse(Some(&header)).unwrap();
+    assert_eq!(parsed.as_object().unwrap().len(), 100_000);
 }
 
 #[test]
@@ -141,6 +145,52 @@ fn thousands_of_cookie_header_fields() {
     assert_eq!(session.data()["user"], json!("alice"));
 }
 
+/// Returns `name=value`, where `value` is base64 of `{"a":"xx…"}` with some characters written
+/// as percent-escapes, so that the name and the raw value take exactly `total` bytes.
+fn pair_of_length(name: &str, total: usize) -> String {
+    let room = total - name.len();
+    let payload = (0..room)
+        .rev()
+        .map(|length| STANDARD.encode(format!(r#"{{"a":"{}"}}"#, "x".repeat(length))))
+        .find(|payload| payload.len() <= room && (room - payload.len()).is_multiple_of(2))
+        .unwrap();
+    // Each escape such as `%65` for `e` adds two bytes and decodes to the same character.
+    let escapes = (room - payload.len()) / 2;
+    let escaped: String = payload[..escapes]
+        .bytes()
+        .map(|byte| format!("%{byte:02X}"))
+        .collect();
+    let pair = format!("{name}={escaped}{}", &payload[escapes..]);
+    assert_eq!(pair.len() - 1, total);
+    pair
+}
+
+#[test]
+fn session_cookie_longer_than_browsers_send_reads_as_new_session() {
+    let runtime = runtime();
+    // Exactly 4096 bytes of name and value are read, with an even name length.
+    let storage = CookieSessionStorage::new(Cookie::builder("sess").build().unwrap());
+    let header = format!("theme=dark; {}", pair_of_length("sess", 4096));
+    let session = runtime
+        .block_on(storage.get_session(Some(&header)))
+        .unwrap();
+    assert!(session.has("a"), "4096 bytes are read");
+
+    // 4097 bytes are not, with an odd name length.
+    let storage = unsigned_storage(PayloadEncoding::Utf8);
+    let fits = pair_of_length("__session", 4095);
+    let over = pair_of_length("__session", 4097);
+    for (pair, is_read) in [(fits, true), (over, false)] {
+        let header = format!("theme=dark; {pair}");
+        let session = runtime
+            .block_on(storage.get_session(Some(&header)))
+            .unwrap();
+        assert_eq!(session.has("a"), is_read, "{} bytes", pair.len() - 1);
+        let parsed = storage.cookie().parse(Some(&header)).unwrap();
+        assert!(parsed.get("a").is_some(), "Cookie::parse reads any length");
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Deep nesting
 // ---------------------------------------------------------------------------------------
@@ -149,17 +199,31 @@ fn thousands_of_cookie_header_fields() {
 fn deeply_nested_payload_reads_empty() {
     on_small_stack(|| {
         let runtime = runtime();
-        let texts = [
+        // Texts too long for a cookie reach the parser through `inspect_value`, which reads a
+        // value of any length.
+        let long_texts = [
             format!("{}0{}", "[".repeat(100_000), "]".repeat(100_000)),
             format!("{}1{}", r#"{"a":"#.repeat(50_000), "}".repeat(50_000)),
             // Unterminated: the parser must stop at the depth limit, not at the end.
             "[".repeat(1_000_000),
             format!("{{\"a\":{}}}", "[".repeat(10_000)),
         ];
+        // Texts that fit in a cookie, all deeper than the limit.
+        let cookie_texts = [
+            format!("{}0{}", "[".repeat(1400), "]".repeat(1400)),
+            format!("{}1{}", r#"{"a":"#.repeat(500), "}".repeat(500)),
+            "[".repeat(3000),
+            format!("{{\"a\":{}}}", "[".repeat(2900)),
+        ];
         for encoding in [PayloadEncoding::Utf8, PayloadEncoding::Latin1] {
+            for text in &long_texts {
+                let inspected = inspect_value(&STANDARD.encode(text), encoding);
+                assert_eq!(inspected.data, None, "too deep to parse");
+            }
             let storage = unsigned_storage(encoding);
-            for text in &texts {
+            for text in &cookie_texts {
                 let header = format!("__session={}", STANDARD.encode(text));
+                assert!(header.len() <= 4096, "{}", header.len());
                 let parsed = storage.cookie().parse(Some(&header));
                 assert_eq!(
                     parsed,

@@ -383,7 +383,9 @@ impl Cookie {
     }
 
     /// Reads this cookie's value from every `Cookie` field of a request's headers, as
-    /// [`parse_headers`](Self::parse_headers) does, but leaves the JSON text unparsed.
+    /// [`parse_headers`](Self::parse_headers) does, but leaves the JSON text unparsed. A
+    /// session is never read from a cookie whose name and value are longer than browsers
+    /// send, so such a cookie reads as absent here.
     pub(crate) fn read_text(&self, headers: &HeaderMap) -> Option<CookieText> {
         self.read_text_fields(cookie_fields(headers))
     }
@@ -394,7 +396,7 @@ impl Cookie {
     where
         I: IntoIterator<Item = &'a [u8]>,
     {
-        let raw = header::find(fields, &self.name)?;
+        let raw = header::find_browser_sized(fields, &self.name)?;
         let (payload, signature) = self.verify(&raw)?;
         let text = match payload {
             None => PayloadText::Empty,

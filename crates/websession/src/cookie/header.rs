@@ -8,6 +8,11 @@
 
 use std::borrow::Cow;
 
+/// The most bytes that a cookie's name and value take together when a browser sends them.
+/// RFC 6265bis has user agents ignore a `Set-Cookie` whose name and value are longer, so a
+/// longer cookie does not come from a browser.
+pub(crate) const MAX_NAME_VALUE_LEN: usize = 4096;
+
 /// Returns the value of the first cookie named `name` in the header fields, in order: quotes
 /// removed and percent-decoded, as `cookie.parse` yields it.
 ///
@@ -17,10 +22,37 @@ pub(crate) fn find<'a, I>(fields: I, name: &str) -> Option<Cow<'a, str>>
 where
     I: IntoIterator<Item = &'a [u8]>,
 {
+    find_raw(fields, name).map(|raw| decode_value(unquote(raw)))
+}
+
+/// Returns the value as [`find`] does, or `None` when the first cookie named `name` takes
+/// more than [`MAX_NAME_VALUE_LEN`] bytes with its name, as no browser sends one.
+pub(crate) fn find_browser_sized<'a, I>(fields: I, name: &str) -> Option<Cow<'a, str>>
+where
+    I: IntoIterator<Item = &'a [u8]>,
+{
+    let raw = find_raw(fields, name)?;
+    let bytes = name.len() + raw.len();
+    if bytes > MAX_NAME_VALUE_LEN {
+        // Debug level, because any client can send such values at any rate.
+        tracing::debug!(
+            cookie = name,
+            bytes,
+            "cookie is longer than browsers keep; reading it as absent"
+        );
+        return None;
+    }
+    Some(decode_value(unquote(raw)))
+}
+
+/// Returns the trimmed raw value of the first pair named `name` in the header fields.
+fn find_raw<'a, I>(fields: I, name: &str) -> Option<&'a [u8]>
+where
+    I: IntoIterator<Item = &'a [u8]>,
+{
     fields
         .into_iter()
         .find_map(|field| raw_value(field, name.as_bytes()))
-        .map(|raw| decode_value(unquote(raw)))
 }
 
 /// Returns the trimmed raw value of the first pair named `name` in one header field.
@@ -119,6 +151,18 @@ mod tests {
         assert_eq!(find_in("flag; s=1", "s").as_deref(), Some("1"));
         assert_eq!(find_in("s; s=2", "s").as_deref(), Some("2"));
         assert_eq!(find_in("s", "s"), None);
+    }
+
+    #[test]
+    fn browser_sized_limit_counts_name_and_raw_value() {
+        let fits = format!("a=1; s={}", "%41".repeat(1364) + "xyz");
+        assert_eq!("s".len() + "%41".len() * 1364 + 3, MAX_NAME_VALUE_LEN);
+        let found = find_browser_sized([fits.as_bytes()], "s").unwrap();
+        assert_eq!(found.len(), 1364 + 3, "percent-decoded after the check");
+
+        let over = format!("s={}; s=1", "%41".repeat(1364) + "wxyz");
+        assert_eq!(find_browser_sized([over.as_bytes()], "s"), None);
+        assert_eq!(find([over.as_bytes()], "s").unwrap().len(), 1364 + 4);
     }
 
     #[test]
