@@ -31,6 +31,15 @@ pub fn decode_text(report: &Report, as_json: bool) -> String {
             &paint(CAUTION, &duplicates_text(report.found.ignored_duplicates)),
         );
     }
+    if report.is_longer_than_browsers_send() {
+        let text = format!(
+            "the name and value take {} bytes, more than the 4096 that browsers keep, so no \
+             browser sends this cookie, and websession's cookie storage reads it as a new, \
+             empty session",
+            report.name_value_bytes()
+        );
+        push_line(&mut out, "note", &paint(CAUTION, &text));
+    }
     if report.found.source == Source::SetCookie {
         let attributes: Vec<String> = report
             .found

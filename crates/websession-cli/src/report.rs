@@ -13,6 +13,9 @@ use crate::secrets::Secret;
 /// name gives the same result.
 const VERIFY_NAME: &str = "v";
 
+/// The most bytes that browsers keep of a cookie's name and value together (RFC 6265bis).
+const MAX_NAME_VALUE_LEN: usize = 4096;
+
 /// Result of checking a cookie's signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Status {
@@ -119,6 +122,18 @@ impl Report {
         })
     }
 
+    /// Returns how many bytes the cookie's name and raw value take together, as a `Cookie`
+    /// header carries them.
+    pub fn name_value_bytes(&self) -> usize {
+        self.found.name.as_deref().map_or(0, str::len) + self.found.raw_value.len()
+    }
+
+    /// Returns `true` when the name and value are longer than browsers keep, so that no
+    /// browser sends the cookie and websession's cookie storage reads it as a new session.
+    pub fn is_longer_than_browsers_send(&self) -> bool {
+        self.name_value_bytes() > MAX_NAME_VALUE_LEN
+    }
+
     /// Returns `true` when one of the secrets verifies the value.
     pub fn is_verified(&self) -> bool {
         matches!(self.status, Status::Verified { .. })
@@ -188,6 +203,7 @@ impl Report {
             "empty_session_reason": self.empty_session_reason(),
             "flash": self.flash_names(),
             "ignored_duplicates": self.found.ignored_duplicates,
+            "longer_than_browsers_send": self.is_longer_than_browsers_send(),
         });
         if self.found.source == Source::SetCookie {
             object["attributes"] = self.found.attributes.iter().map(attribute_json).collect();

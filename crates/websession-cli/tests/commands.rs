@@ -53,6 +53,7 @@ fn decode_set_cookie_lists_attributes() {
             "empty_session_reason": null,
             "flash": [],
             "ignored_duplicates": 0,
+            "longer_than_browsers_send": false,
             "attributes": [
                 {"name": "Max-Age", "value": "3600"},
                 {"name": "Path", "value": "/"},
@@ -242,6 +243,34 @@ fn deep_payload_reported_as_too_deep() {
     let result = run(&args(&["decode", "--json"]), Some(&deep), &[]);
     assert_eq!(result.json()["data_decoded"], false);
     assert_eq!(result.json()["data_too_deep"], true);
+}
+
+#[test]
+fn cookie_longer_than_browsers_send_noted() {
+    // `s=` and base64 of {"a":"x…"}: 4 + 4092 bytes of name and value, then 4 + 4096.
+    let fits = unsigned_pair(&format!(r#"{{"a":"{}"}}"#, "x".repeat(3059)));
+    let over = unsigned_pair(&format!(r#"{{"a":"{}"}}"#, "x".repeat(3062)));
+    assert_eq!((fits.len() - 1, over.len() - 1), (4093, 4097));
+
+    let result = run(&args(&["decode"]), Some(&over), &[]);
+    assert_eq!(result.status, 0, "{result:?}");
+    assert!(
+        result.stdout.contains(
+            "\nnote        the name and value take 4097 bytes, more than the 4096 that browsers \
+             keep, so no browser sends this cookie, and websession's cookie storage reads it as \
+             a new, empty session\n"
+        ),
+        "{}",
+        result.stdout
+    );
+    let result = run(&args(&["decode", "--json"]), Some(&over), &[]);
+    assert_eq!(result.json()["longer_than_browsers_send"], true);
+    assert_eq!(result.json()["data"]["a"].as_str().unwrap().len(), 3062);
+
+    let result = run(&args(&["decode"]), Some(&fits), &[]);
+    assert!(!result.stdout.contains("\nnote "), "{}", result.stdout);
+    let result = run(&args(&["decode", "--json"]), Some(&fits), &[]);
+    assert_eq!(result.json()["longer_than_browsers_send"], false);
 }
 
 #[test]
