@@ -374,16 +374,25 @@ async fn memory_full_hints_at_maxmemory() {
         .to_string();
 
     for message in [created, updated] {
-        assert!(message.contains("OOM"), "{message}");
-        assert!(
-            message.ends_with("; raise the Redis server's maxmemory or free memory there"),
-            "{message}"
+        assert_hint(
+            &message,
+            "OOM",
+            "; raise the Redis server's maxmemory or free memory there",
         );
     }
 }
 
-#[tokio::test]
-async fn missing_password_hints_at_url() {
+/// Checks that an error message names the server's error and ends with the given hint.
+fn assert_hint(message: &str, server_error: &str, hint: &str) {
+    assert!(message.contains(server_error), "{message}");
+    assert!(message.ends_with(hint), "{message}");
+}
+
+const PASSWORD_HINT: &str =
+    "; add the server's password to the Redis URL, as in redis://:PASSWORD@HOST:PORT/";
+
+/// Starts a server that requires a password, which the URL of [`RedisServer::url`] lacks.
+fn server_with_password() -> RedisServer {
     let server = RedisServer::start();
     // The helper's own commands connect without a password, so this is its last command.
     let () = server.command(
@@ -392,6 +401,12 @@ async fn missing_password_hints_at_url() {
             .arg("requirepass")
             .arg("test password"),
     );
+    server
+}
+
+#[tokio::test]
+async fn missing_password_hints_at_url() {
+    let server = server_with_password();
     // With database 0, connecting sends only commands whose replies are ignored, so the
     // missing password shows at the first operation.
     let store = RedisStore::connect(&server.url()).await.unwrap();
@@ -408,41 +423,23 @@ async fn missing_password_hints_at_url() {
         ),
         "{error:?}"
     );
-    let message = error.to_string();
-    assert!(message.contains("NOAUTH"), "{message}");
-    assert!(
-        message.ends_with(
-            "; add the server's password to the Redis URL, as in redis://:PASSWORD@HOST:PORT/"
-        ),
-        "{message}"
-    );
+    assert_hint(&error.to_string(), "NOAUTH", PASSWORD_HINT);
 }
 
 #[tokio::test]
 async fn missing_password_with_database_fails_at_connect() {
-    let server = RedisServer::start();
-    // The helper's own commands connect without a password, so this is its last command.
-    let () = server.command(
-        redis::cmd("CONFIG")
-            .arg("SET")
-            .arg("requirepass")
-            .arg("test password"),
-    );
+    let server = server_with_password();
 
     // A URL that names a database other than 0 makes connecting send SELECT, which the
-    // server rejects.
+    // server rejects. The `redis` crate reports that without the NOAUTH code.
     let Err(error) = RedisStore::connect(&format!("{}1", server.url())).await else {
         panic!("connected without the password");
     };
 
-    // The `redis` crate reports the rejected SELECT without the NOAUTH code.
-    let message = error.to_string();
-    assert!(message.contains("Authentication required."), "{message}");
-    assert!(
-        message.ends_with(
-            "; add the server's password to the Redis URL, as in redis://:PASSWORD@HOST:PORT/"
-        ),
-        "{message}"
+    assert_hint(
+        &error.to_string(),
+        "Authentication required.",
+        PASSWORD_HINT,
     );
 }
 
@@ -454,14 +451,11 @@ async fn database_out_of_range_hints_at_url() {
         panic!("connected to database 99 of a server with 16");
     };
 
-    let message = error.to_string();
-    assert!(message.contains("DB index is out of range"), "{message}");
-    assert!(
-        message.ends_with(
-            "; choose a database number that the server has, below its `databases` setting \
-             (16 by default), at the end of the Redis URL"
-        ),
-        "{message}"
+    assert_hint(
+        &error.to_string(),
+        "DB index is out of range",
+        "; choose a database number that the server has, below its `databases` setting (16 by \
+         default), at the end of the Redis URL",
     );
 }
 
