@@ -3,9 +3,10 @@
 //!
 //! Hostile input must never produce an error: every header gives a session, the same whether
 //! its values are parsed as they are read or all at once, and a change to it writes the same
-//! cookie either way. Committing that session again must succeed unless the cookie would be
-//! too large, or unless an unsigned Latin-1 cookie carried a `\uXXXX` escape of a character
-//! that Latin-1 cannot write.
+//! cookie either way. A session cookie whose name and value take more than 4096 bytes must
+//! read as a new session. Committing that session again must succeed unless the cookie would
+//! be too large, or unless an unsigned Latin-1 cookie carried a `\uXXXX` escape of a
+//! character that Latin-1 cannot write.
 
 #![no_main]
 
@@ -16,6 +17,21 @@ use websession::{
     CookieOptions, CookieSessionStorage, EncodeError, PayloadEncoding, SessionStorage, StorageError,
 };
 use websession_fuzz::{complete, reading_cookies};
+
+/// Maximum bytes of name and value that browsers keep for one cookie (RFC 6265bis).
+const BROWSER_NAME_VALUE_MAX: usize = 4096;
+
+/// Returns how many bytes the name and trimmed raw value of the first pair named `name` take,
+/// with pairs split on `;` and trimmed of spaces and tabs as `Cookie` headers are.
+fn first_pair_len(header: &str, name: &str) -> Option<usize> {
+    fn trim(text: &str) -> &str {
+        text.trim_matches([' ', '\t'])
+    }
+    header.split(';').find_map(|pair| {
+        let (key, value) = pair.split_once('=')?;
+        (trim(key) == name).then(|| name.len() + trim(value).len())
+    })
+}
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
@@ -41,8 +57,14 @@ fuzz_target!(|data: &[u8]| {
         let mut changed = session.clone();
 
         // `get_session` parses values as they are read; `load_session` gets the value parsed
-        // in full. Both must give the same session.
-        let parsed = storage.cookie().parse_fields([text.as_bytes()]);
+        // in full. Both must give the same session, which is a new one when the cookie is
+        // longer than browsers send.
+        let name_value_len = first_pair_len(&text, storage.cookie().name());
+        let parsed = if name_value_len.is_some_and(|len| len > BROWSER_NAME_VALUE_MAX) {
+            None
+        } else {
+            storage.cookie().parse_fields([text.as_bytes()])
+        };
         let eager = complete(storage.load_session(parsed)).expect("load_session never fails");
         for key in eager.data().keys() {
             assert_eq!(

@@ -155,7 +155,8 @@ impl SessionStorage for CookieSessionStorage {
     }
 
     // Both readers below keep the cookie's JSON text and parse a value only when a handler
-    // reads it. The session equals the one that `load_session` builds from the parsed value.
+    // reads it. The session equals the one that `load_session` builds from the parsed value,
+    // except that a cookie longer than browsers send reads as a new session here.
     async fn get_session(&self, cookie_header: Option<&str>) -> Result<Session, StorageError> {
         let read =
             cookie_header.and_then(|header| self.cookie.read_text_fields([header.as_bytes()]));
