@@ -32,12 +32,20 @@ pub fn decode_text(report: &Report, as_json: bool) -> String {
         );
     }
     if report.is_longer_than_browsers_send() {
-        let text = format!(
-            "the name and value take {} bytes, more than the 4096 that browsers keep, so no \
-             browser sends this cookie, and websession's cookie storage reads it as a new, \
-             empty session",
-            report.name_value_bytes()
-        );
+        let text = match report.found.name {
+            Some(_) => format!(
+                "the name and value take {} bytes, more than the 4096 that browsers keep, so \
+                 no browser sends this cookie, and websession's cookie storage reads it as a \
+                 new, empty session",
+                report.name_value_bytes()
+            ),
+            None => format!(
+                "the value alone takes {} bytes, so with any name the name and value take more \
+                 than the 4096 that browsers keep. No browser sends this cookie, and \
+                 websession's cookie storage reads it as a new, empty session",
+                report.found.raw_value.len()
+            ),
+        };
         push_line(&mut out, "note", &paint(CAUTION, &text));
     }
     if report.found.source == Source::SetCookie {

@@ -123,9 +123,10 @@ impl Report {
     }
 
     /// Returns how many bytes the cookie's name and raw value take together, as a `Cookie`
-    /// header carries them.
+    /// header carries them. A bare value without `--name` counts one byte for the name,
+    /// because a websession cookie name is never empty.
     pub fn name_value_bytes(&self) -> usize {
-        self.found.name.as_deref().map_or(0, str::len) + self.found.raw_value.len()
+        self.found.name.as_deref().map_or(1, str::len) + self.found.raw_value.len()
     }
 
     /// Returns `true` when the name and value are longer than browsers keep, so that no

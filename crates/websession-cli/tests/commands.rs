@@ -274,6 +274,38 @@ fn cookie_longer_than_browsers_send_noted() {
 }
 
 #[test]
+fn bare_value_longer_than_browsers_send_noted() {
+    use base64::Engine as _;
+
+    // Base64 of {"a":"x…"}: 4092 and 4096 bytes. Every cookie name takes at least one byte,
+    // so the longer value never comes from a browser.
+    let value = |length: usize| {
+        base64::engine::general_purpose::STANDARD
+            .encode(format!(r#"{{"a":"{}"}}"#, "x".repeat(length)))
+    };
+    let (fits, over) = (value(3059), value(3062));
+    assert_eq!((fits.len(), over.len()), (4092, 4096));
+
+    let result = run(&args(&["decode"]), Some(&over), &[]);
+    assert_eq!(result.status, 0, "{result:?}");
+    assert!(
+        result.stdout.contains(
+            "\nnote        the value alone takes 4096 bytes, so with any name the name and value \
+             take more than the 4096 that browsers keep. No browser sends this cookie, and \
+             websession's cookie storage reads it as a new, empty session\n"
+        ),
+        "{}",
+        result.stdout
+    );
+    let result = run(&args(&["decode", "--json"]), Some(&over), &[]);
+    assert_eq!(result.json()["source"], "value");
+    assert_eq!(result.json()["longer_than_browsers_send"], true);
+
+    let result = run(&args(&["decode", "--json"]), Some(&fits), &[]);
+    assert_eq!(result.json()["longer_than_browsers_send"], false);
+}
+
+#[test]
 fn nesting_limit_is_max_depth() {
     let nested = |levels: usize| format!("{}{}", "[".repeat(levels), "]".repeat(levels));
     let limit = websession::json::MAX_DEPTH;
