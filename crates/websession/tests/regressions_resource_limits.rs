@@ -16,8 +16,8 @@ use http::{HeaderMap, HeaderValue};
 use serde_json::{json, Value};
 use websession::json::{StringifyError, MAX_DEPTH};
 use websession::{
-    inspect_value, Cookie, CookieOptions, CookieSessionStorage, EncodeError, PayloadEncoding,
-    Session, SessionStorage, StorageError,
+    inspect_value, Cookie, CookieOptions, CookieSessionStorage, EncodeError, ParsedCookie,
+    PayloadEncoding, Session, SessionStorage, StorageError,
 };
 
 /// `{"user":"alice"}` signed with `s3cr3t`.
@@ -188,6 +188,65 @@ fn session_cookie_longer_than_browsers_send_reads_as_new_session() {
         assert_eq!(session.has("a"), is_read, "{} bytes", pair.len() - 1);
         let parsed = storage.cookie().parse(Some(&header)).unwrap();
         assert!(parsed.get("a").is_some(), "Cookie::parse reads any length");
+    }
+}
+
+/// A storage that keeps the trait's default `get_session` and shows any parsed value as the
+/// session's data under `parsed`.
+struct EchoStorage(Cookie);
+
+#[websession::async_trait]
+impl SessionStorage for EchoStorage {
+    fn cookie(&self) -> &Cookie {
+        &self.0
+    }
+
+    async fn load_session(&self, parsed: Option<ParsedCookie>) -> Result<Session, StorageError> {
+        let mut session = Session::new();
+        if let Some(parsed) = parsed {
+            session.set("parsed", parsed.value);
+        }
+        Ok(session)
+    }
+
+    async fn commit_session(
+        &self,
+        _: &mut Session,
+        _: &CookieOptions,
+    ) -> Result<String, StorageError> {
+        unreachable!("not committed in these tests")
+    }
+
+    async fn destroy_session(
+        &self,
+        _: &mut Session,
+        _: &CookieOptions,
+    ) -> Result<String, StorageError> {
+        unreachable!("not destroyed in these tests")
+    }
+}
+
+#[test]
+fn default_get_session_reads_oversized_cookie_as_new_session() {
+    let runtime = runtime();
+    let storage = EchoStorage(Cookie::builder("__session").build().unwrap());
+    let mut headers = HeaderMap::new();
+    for (total, is_read) in [(4095, true), (4097, false)] {
+        let header = pair_of_length("__session", total);
+        let session = runtime
+            .block_on(storage.get_session(Some(&header)))
+            .unwrap();
+        assert_eq!(session.has("parsed"), is_read, "{total} bytes");
+
+        headers.insert(COOKIE, HeaderValue::from_str(&header).unwrap());
+        let session = runtime
+            .block_on(storage.get_session_from_headers(&headers))
+            .unwrap();
+        assert_eq!(
+            session.has("parsed"),
+            is_read,
+            "{total} bytes, from headers"
+        );
     }
 }
 

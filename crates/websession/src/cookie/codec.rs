@@ -382,6 +382,22 @@ impl Cookie {
         self.parse_fields(cookie_fields(headers))
     }
 
+    /// Reads the value of a session cookie as [`parse_fields`](Self::parse_fields) does, except
+    /// that a cookie whose name and value are longer than browsers send reads as absent.
+    pub(crate) fn parse_session_fields<'a, I>(&self, fields: I) -> Option<ParsedCookie>
+    where
+        I: IntoIterator<Item = &'a [u8]>,
+    {
+        let raw = header::find_browser_sized(fields, &self.name)?;
+        self.decode(&raw)
+    }
+
+    /// Reads this cookie's value from every `Cookie` field of a request's headers, as
+    /// [`parse_session_fields`](Self::parse_session_fields) does.
+    pub(crate) fn parse_session_headers(&self, headers: &HeaderMap) -> Option<ParsedCookie> {
+        self.parse_session_fields(cookie_fields(headers))
+    }
+
     /// Reads this cookie's value from every `Cookie` field of a request's headers, as
     /// [`parse_headers`](Self::parse_headers) does, but leaves the JSON text unparsed. A
     /// session is never read from a cookie whose name and value are longer than browsers

@@ -289,14 +289,15 @@ pub trait SessionStorage: Send + Sync {
     }
 
     /// Loads the session from a `Cookie` request header; `None` or a header without a valid
-    /// session cookie gives a new empty session.
+    /// session cookie gives a new empty session, and so does a session cookie whose name and
+    /// value take more than 4096 bytes together, which browsers never send.
     ///
     /// # Errors
     ///
     /// [`StorageError::Store`] when the backing store fails.
     async fn get_session(&self, cookie_header: Option<&str>) -> Result<Session, StorageError> {
-        let parsed =
-            cookie_header.and_then(|header| self.cookie().parse_fields([header.as_bytes()]));
+        let parsed = cookie_header
+            .and_then(|header| self.cookie().parse_session_fields([header.as_bytes()]));
         self.load_session(parsed).await
     }
 
@@ -306,7 +307,7 @@ pub trait SessionStorage: Send + Sync {
     ///
     /// [`StorageError::Store`] when the backing store fails.
     async fn get_session_from_headers(&self, headers: &HeaderMap) -> Result<Session, StorageError> {
-        let parsed = self.cookie().parse_headers(headers);
+        let parsed = self.cookie().parse_session_headers(headers);
         self.load_session(parsed).await
     }
 }
