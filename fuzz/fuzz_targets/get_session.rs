@@ -14,12 +14,10 @@ use http::header::COOKIE;
 use http::{HeaderMap, HeaderValue};
 use libfuzzer_sys::fuzz_target;
 use websession::{
-    CookieOptions, CookieSessionStorage, EncodeError, PayloadEncoding, SessionStorage, StorageError,
+    CookieOptions, CookieSessionStorage, EncodeError, PayloadEncoding, SessionStorage,
+    StorageError, MAX_COOKIE_NAME_VALUE_LEN,
 };
 use websession_fuzz::{complete, reading_cookies};
-
-/// Maximum bytes of name and value that browsers keep for one cookie (RFC 6265bis).
-const BROWSER_NAME_VALUE_MAX: usize = 4096;
 
 /// Returns how many bytes the name and trimmed raw value of the first pair named `name` take,
 /// with pairs split on `;` and trimmed of spaces and tabs as `Cookie` headers are.
@@ -60,7 +58,7 @@ fuzz_target!(|data: &[u8]| {
         // in full. Both must give the same session, which is a new one when the cookie is
         // longer than browsers send.
         let name_value_len = first_pair_len(&text, storage.cookie().name());
-        let parsed = if name_value_len.is_some_and(|len| len > BROWSER_NAME_VALUE_MAX) {
+        let parsed = if name_value_len.is_some_and(|len| len > MAX_COOKIE_NAME_VALUE_LEN) {
             None
         } else {
             storage.cookie().parse_fields([text.as_bytes()])

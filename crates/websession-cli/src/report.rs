@@ -2,7 +2,10 @@
 
 use serde_json::{json, Value};
 use websession::json::MAX_DEPTH;
-use websession::{inspect_value, is_valid_session_id, Cookie, PayloadEncoding, Signature};
+use websession::{
+    inspect_value, is_valid_session_id, Cookie, PayloadEncoding, Signature,
+    MAX_COOKIE_NAME_VALUE_LEN,
+};
 
 use crate::error::{shorten, CliError};
 use crate::input::{Attribute, FoundCookie, Source};
@@ -12,9 +15,6 @@ use crate::secrets::Secret;
 /// Name of the cookie built to verify values; the HMAC covers only the value, so any valid
 /// name gives the same result.
 const VERIFY_NAME: &str = "v";
-
-/// The most bytes that browsers keep of a cookie's name and value together (RFC 6265bis).
-const MAX_NAME_VALUE_LEN: usize = 4096;
 
 /// Result of checking a cookie's signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,7 +132,7 @@ impl Report {
     /// Returns `true` when the name and value are longer than browsers keep, so that no
     /// browser sends the cookie and websession's cookie storage reads it as a new session.
     pub fn is_longer_than_browsers_send(&self) -> bool {
-        self.name_value_bytes() > MAX_NAME_VALUE_LEN
+        self.name_value_bytes() > MAX_COOKIE_NAME_VALUE_LEN
     }
 
     /// Returns `true` when one of the secrets verifies the value.

@@ -84,7 +84,7 @@ fn redis_keys(port: u16) -> Vec<String> {
 }
 
 /// Starts a throwaway `redis-server` on a free loopback port, with persistence off, and checks
-/// that the server answering there is this process, not one that took the port first.
+/// that the server listening there is this process, not one that took the port first.
 fn start_redis() -> (Server, u16) {
     let redis_server = require_program(REDIS_SERVER, "redis-server");
     for _ in 0..5 {

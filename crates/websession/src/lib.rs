@@ -75,7 +75,7 @@ pub use redis;
 pub use async_trait::async_trait;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use cookie::{inspect_value, InspectedValue};
+pub use cookie::{inspect_value, InspectedValue, MAX_COOKIE_NAME_VALUE_LEN};
 pub use cookie::{
     ConfigError, Cookie, CookieBuilder, CookieOptions, EncodeError, ParsedCookie, PayloadEncoding,
     Priority, SameSite, SerializeError, Signature, UnknownAttributeValue,

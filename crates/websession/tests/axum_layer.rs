@@ -584,7 +584,7 @@ async fn panicking_handler_saves_nothing() {
     assert_eq!(calls[0]["fn"], "readData");
     let text = log.text();
     assert!(
-        text.contains("the handler panicked while it held the session"),
+        text.contains("the handler panicked while its ManagedSession was alive"),
         "{text}"
     );
     let response = send(&app, "GET", "/user", Some(&cookie)).await;

@@ -166,7 +166,7 @@ fn pair_of_length(name: &str, total: usize) -> String {
 }
 
 #[test]
-fn session_cookie_longer_than_browsers_send_reads_as_new_session() {
+fn oversized_cookie_reads_as_new_session() {
     let runtime = runtime();
     // Exactly 4096 bytes of name and value are read, with an even name length.
     let storage = CookieSessionStorage::new(Cookie::builder("sess").build().unwrap());
@@ -227,7 +227,7 @@ impl SessionStorage for EchoStorage {
 }
 
 #[test]
-fn default_get_session_reads_oversized_cookie_as_new_session() {
+fn default_get_session_ignores_oversized_cookie() {
     let runtime = runtime();
     let storage = EchoStorage(Cookie::builder("__session").build().unwrap());
     let mut headers = HeaderMap::new();

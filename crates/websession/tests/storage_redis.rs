@@ -464,7 +464,7 @@ async fn timed_out_command_is_not_retried() {
     let server = RedisServer::start();
     let store = RedisStore::connect(&server.url()).await.unwrap();
     let data = object(json!({"a": 1}));
-    // Redis holds write commands until the pause ends, far beyond the store's 5-second
+    // Redis delays write commands until the pause ends, long after the store's 5-second
     // response timeout.
     let () = server.command(redis::cmd("CLIENT").arg("PAUSE").arg(600_000).arg("WRITE"));
 

@@ -33,13 +33,13 @@ pub enum SessionError {
     )]
     MissingLayer,
     /// A second [`ManagedSession`](super::ManagedSession) was requested while the first was
-    /// still alive in the same request, or after code that held the session in this request
-    /// panicked, because the session may then be half changed.
+    /// still alive in the same request, or after code that owned it in this request panicked,
+    /// because the session may then be half changed.
     #[error(
         "session already extracted for this request: take `ManagedSession` once per request \
          and pass it by reference to the code that needs it; middleware that extracts it must \
          drop it before calling the next service, and must not extract it again after code \
-         that held it panicked"
+         that owned it panicked"
     )]
     AlreadyExtracted,
     /// The storage failed to load, commit or destroy the session.
@@ -47,9 +47,9 @@ pub enum SessionError {
     Storage(#[from] StorageError),
     /// The storage returned a `Set-Cookie` value that is not a valid header value.
     #[error(
-        "session storage returned a Set-Cookie value that is not a valid header value: it holds \
-         a control character such as a line break; a custom SessionStorage must encode those, \
-         as Cookie::serialize does"
+        "session storage returned a Set-Cookie value that is not a valid header value: it \
+         contains a control character such as a line break; a custom SessionStorage must \
+         encode those, as Cookie::serialize does"
     )]
     InvalidSetCookie(#[from] InvalidHeaderValue),
 }

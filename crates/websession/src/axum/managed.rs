@@ -24,8 +24,8 @@ use crate::session::Session;
 /// Take it once per handler: a second extraction while the first is alive fails with
 /// [`SessionError::AlreadyExtracted`]. Drop it before the handler returns; a
 /// `ManagedSession` moved into a spawned task that outlives the response is not saved, and
-/// the layer logs a warning. When the handler panics while it holds the session, nothing of
-/// the session is saved, even when a panic-catching layer between the handler and
+/// the layer logs a warning. When the handler panics while its `ManagedSession` is alive,
+/// nothing of the session is saved, even when a panic-catching layer between the handler and
 /// [`SessionLayer`](super::SessionLayer) turns the panic into a response. The layer logs a
 /// warning then too, and a later extraction in the same request fails with
 /// [`SessionError::AlreadyExtracted`].
@@ -261,9 +261,9 @@ impl<S: Send + Sync> FromRequestParts<S> for ManagedSession {
 
 impl Drop for ManagedSession {
     fn drop(&mut self) {
-        // A handler that panics while it holds the session may leave it half changed. Such
-        // a session is not handed back, so the layer saves nothing of it, even when a layer
-        // inside it turns the panic into a response.
+        // A handler that panics during this drop may have left the session half changed.
+        // Such a session is not handed back, so the layer saves nothing of it, even when a
+        // layer inside it turns the panic into a response.
         let loan = if std::thread::panicking() {
             Loan::Abandoned
         } else {

@@ -290,7 +290,7 @@ async fn save(slot: &SessionSlot, settings: &SaveSettings) -> Result<Saved, Save
         Loan::Abandoned => {
             tracing::warn!(
                 cookie,
-                "the handler panicked while it held the session, so the session is not saved"
+                "the handler panicked while its ManagedSession was alive, so the session is not saved"
             );
             return Ok(Saved::Read { set_cookie: None });
         }

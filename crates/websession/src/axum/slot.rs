@@ -37,7 +37,8 @@ pub(crate) enum Loan {
     Lent,
     /// The handler gave it back when its `ManagedSession` was dropped.
     Returned(Session),
-    /// The handler panicked while it held the session, which may be half changed.
+    /// The handler panicked while its `ManagedSession` was alive, so the session may be half
+    /// changed.
     Abandoned,
 }
 

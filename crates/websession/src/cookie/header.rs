@@ -8,10 +8,17 @@
 
 use std::borrow::Cow;
 
-/// The most bytes that a cookie's name and value take together when a browser sends them.
-/// RFC 6265bis has user agents ignore a `Set-Cookie` whose name and value are longer, so a
-/// longer cookie does not come from a browser.
-pub(crate) const MAX_NAME_VALUE_LEN: usize = 4096;
+/// Maximum number of bytes that a cookie's name and value take together when a browser sends
+/// them. RFC 6265bis has user agents ignore a `Set-Cookie` whose name and value are longer, so
+/// a longer cookie does not come from a browser. The session storages read such a session
+/// cookie as absent.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(websession::MAX_COOKIE_NAME_VALUE_LEN, 4096);
+/// ```
+pub const MAX_COOKIE_NAME_VALUE_LEN: usize = 4096;
 
 /// Returns the value of the first cookie named `name` in the header fields, in order: quotes
 /// removed and percent-decoded, as `cookie.parse` yields it.
@@ -26,14 +33,14 @@ where
 }
 
 /// Returns the value as [`find`] does, or `None` when the first cookie named `name` takes
-/// more than [`MAX_NAME_VALUE_LEN`] bytes with its name, as no browser sends one.
+/// more than [`MAX_COOKIE_NAME_VALUE_LEN`] bytes with its name, as no browser sends one.
 pub(crate) fn find_browser_sized<'a, I>(fields: I, name: &str) -> Option<Cow<'a, str>>
 where
     I: IntoIterator<Item = &'a [u8]>,
 {
     let raw = find_raw(fields, name)?;
     let bytes = name.len() + raw.len();
-    if bytes > MAX_NAME_VALUE_LEN {
+    if bytes > MAX_COOKIE_NAME_VALUE_LEN {
         // Debug level, because any client can send such values at any rate.
         tracing::debug!(
             cookie = name,
@@ -156,7 +163,10 @@ mod tests {
     #[test]
     fn browser_sized_limit_counts_name_and_raw_value() {
         let fits = format!("a=1; s={}", "%41".repeat(1364) + "xyz");
-        assert_eq!("s".len() + "%41".len() * 1364 + 3, MAX_NAME_VALUE_LEN);
+        assert_eq!(
+            "s".len() + "%41".len() * 1364 + 3,
+            MAX_COOKIE_NAME_VALUE_LEN
+        );
         let found = find_browser_sized([fits.as_bytes()], "s").unwrap();
         assert_eq!(found.len(), 1364 + 3, "percent-decoded after the check");
 

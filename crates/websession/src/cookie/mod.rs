@@ -16,6 +16,7 @@ pub use builder::CookieBuilder;
 pub(crate) use codec::expiry_of;
 pub use codec::{Cookie, ParsedCookie, SerializeError, Signature};
 pub(crate) use codec::{CookieText, PayloadText};
+pub use header::MAX_COOKIE_NAME_VALUE_LEN;
 pub use inspect::{inspect_value, InspectedValue};
 pub use payload::{EncodeError, PayloadEncoding};
 pub use validate::ConfigError;

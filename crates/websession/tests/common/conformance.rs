@@ -227,8 +227,8 @@ pub async fn destroy_of_new_session<S: SessionStore + Clone>(store: S, clock: Ma
         .unwrap();
     assert_eq!(set_cookie, DELETION);
     store.delete("").await.unwrap();
-    let kept = load(&storage, &cookie).await;
-    assert_eq!(kept.data()["user"], "bob", "the other record stays");
+    let other = load(&storage, &cookie).await;
+    assert_eq!(other.data()["user"], "bob", "the other record stays");
 }
 
 pub async fn rotation<S: SessionStore + Clone>(store: S, clock: ManualClock) {

@@ -127,17 +127,18 @@ pub fn payload_is_non_object_json(header: &str, name: &str) -> bool {
     serde_json::from_slice::<serde_json::Value>(&bytes).is_ok_and(|json| !json.is_object())
 }
 
-/// Whether rule 6 covers a configuration that the library rejected: a name that is not an
-/// RFC 7230 token, a `Path` or `Domain` with `;` or a control character, a domain not shaped
-/// like a host name, an empty secret, `SameSite=None` without `Secure`, or a `__Secure-` or
-/// `__Host-` name without the attributes browsers demand. Other rejections, such as a `<` in
-/// a path, are not written in the rule.
+/// Returns whether rule 6 covers a configuration that the library rejected.
+///
+/// The rule covers a name that is not an RFC 7230 token, and a `Path` or `Domain` with `;` or
+/// a control character. It also covers a domain not shaped like a host name, an empty secret,
+/// `SameSite=None` without `Secure`, and a `__Secure-` or `__Host-` name without the
+/// attributes that browsers require. Other rejections, such as a `<` in a path, are not in it.
 pub fn rule_6_covers(error: &ConfigError) -> bool {
     match error {
         ConfigError::InvalidName { name } => !is_token(name),
-        ConfigError::InvalidPath { path } => has_separator_or_control(path),
+        ConfigError::InvalidPath { path } => has_semicolon_or_control(path),
         ConfigError::InvalidDomain { domain } => {
-            has_separator_or_control(domain) || !is_host_name(domain)
+            has_semicolon_or_control(domain) || !is_host_name(domain)
         }
         ConfigError::EmptySecret { .. }
         | ConfigError::SameSiteNoneWithoutSecure { .. }
@@ -146,7 +147,8 @@ pub fn rule_6_covers(error: &ConfigError) -> bool {
     }
 }
 
-/// RFC 7230 `token`: one or more of the visible ASCII characters except separators.
+/// Returns whether `name` is an RFC 7230 `token`: one or more visible ASCII characters other
+/// than separators.
 fn is_token(name: &str) -> bool {
     !name.is_empty()
         && name
@@ -154,12 +156,12 @@ fn is_token(name: &str) -> bool {
             .all(|byte| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte))
 }
 
-fn has_separator_or_control(text: &str) -> bool {
+fn has_semicolon_or_control(text: &str) -> bool {
     text.chars().any(|c| c == ';' || c.is_control())
 }
 
-/// A host name, optionally with a leading dot: labels of 1 to 63 letters, digits and `-`,
-/// neither starting nor ending with `-`.
+/// Returns whether `domain` is a host name, optionally with a leading dot: labels of 1 to 63
+/// letters, digits and `-`, neither starting nor ending with `-`.
 fn is_host_name(domain: &str) -> bool {
     let host = domain.strip_prefix('.').unwrap_or(domain);
     !host.is_empty()

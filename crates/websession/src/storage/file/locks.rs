@@ -15,12 +15,12 @@ const LOCK_STRIPES: u64 = 64;
 /// Subdirectory of the store's directory with one lock file for each stripe.
 const LOCK_DIRECTORY: &str = ".locks";
 
-/// How long an operation waits for its stripe's lock before it fails. A write holds the lock
-/// while it writes and syncs one small file, so a wait this long means a holder that is
+/// How long an operation waits for its stripe's lock before it fails. A write keeps the lock
+/// only while it writes and syncs one small file, so a wait this long means an owner that
 /// stopped or hung, or more operations on the stripe than the disk can serve.
 pub(super) const LOCK_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The longest pause between two attempts to take a lock that is held.
+/// Maximum pause between two attempts to take a lock that another owner has.
 const MAX_RETRY_PAUSE: Duration = Duration::from_millis(10);
 
 /// The in-process half of the locks: one per stripe, shared by a store's clones.
@@ -85,7 +85,7 @@ impl StripeLocks {
 /// waiter here is woken when the lock is released.
 #[derive(Default)]
 struct ThreadLock {
-    held: Mutex<bool>,
+    locked: Mutex<bool>,
     released: Condvar,
 }
 
@@ -97,27 +97,27 @@ struct ThreadLockGuard<'a> {
 impl ThreadLock {
     /// Waits until the lock is free and takes it, or fails once `waiting`'s deadline passes.
     fn lock(&self, waiting: &Waiting) -> io::Result<ThreadLockGuard<'_>> {
-        let (mut held, _) = self
+        let (mut locked, _) = self
             .released
-            .wait_timeout_while(self.held_flag(), waiting.remaining(), |held| *held)
+            .wait_timeout_while(self.locked_flag(), waiting.remaining(), |locked| *locked)
             .unwrap_or_else(PoisonError::into_inner);
-        if *held {
+        if *locked {
             return Err(waiting.timed_out());
         }
-        *held = true;
+        *locked = true;
         Ok(ThreadLockGuard { lock: self })
     }
 
     /// Locks the flag. The flag's mutex is held for no more than a check or an assignment,
-    /// so a poisoned one still holds a correct value.
-    fn held_flag(&self) -> MutexGuard<'_, bool> {
-        self.held.lock().unwrap_or_else(PoisonError::into_inner)
+    /// so a poisoned one still contains a correct value.
+    fn locked_flag(&self) -> MutexGuard<'_, bool> {
+        self.locked.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
 impl Drop for ThreadLockGuard<'_> {
     fn drop(&mut self) {
-        *self.lock.held_flag() = false;
+        *self.lock.locked_flag() = false;
         self.lock.released.notify_one();
     }
 }
@@ -255,7 +255,7 @@ mod tests {
     }
 
     #[test]
-    fn lock_held_by_another_file_times_out() {
+    fn lock_file_taken_times_out() {
         let directory = temp_directory();
         let locks = StripeLocks::new();
         // Another open file of the same lock file stands for another process.
@@ -278,7 +278,7 @@ mod tests {
     }
 
     #[test]
-    fn lock_held_by_another_thread_times_out_then_frees() {
+    fn thread_lock_times_out_then_frees() {
         let directory = temp_directory();
         let locks = StripeLocks::new();
         let holder = locks.lock(&directory, "abc", SHORT).unwrap();

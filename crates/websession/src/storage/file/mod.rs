@@ -75,10 +75,10 @@ const CREATE_ATTEMPTS: u32 = 8;
 ///   platform has no file locks at all, the store logs a warning once and locks only
 ///   within the process.
 /// - An operation that waits 5 seconds for a lock fails with [`StoreError::Io`] (operation
-///   `lock`, kind [`TimedOut`](std::io::ErrorKind::TimedOut)). A write holds a lock while
-///   it writes and syncs one small file, so such a wait means a process that stopped or hung
-///   while holding one, or more operations on one of the 64 locks than the disk can serve.
-///   The wait is bounded so that requests fail instead of hanging behind it.
+///   `lock`, kind [`TimedOut`](std::io::ErrorKind::TimedOut)). A write keeps a lock only
+///   while it writes and syncs one small file. Such a wait therefore means that a process
+///   stopped or hung while it had a lock, or that one of the 64 locks has more operations
+///   than the disk can serve. The wait is bounded so that requests fail instead of hanging.
 /// - In a directory that the process may read but not write, live records read as usual,
 ///   but reading an expired one fails with [`StoreError::Io`], because the store cannot
 ///   remove it.
