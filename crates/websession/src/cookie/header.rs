@@ -33,7 +33,7 @@ where
 }
 
 /// Returns the value as [`find`] does, or `None` when the first cookie named `name` takes
-/// more than [`MAX_COOKIE_NAME_VALUE_LEN`] bytes with its name, as no browser sends one.
+/// more than [`MAX_COOKIE_NAME_VALUE_LEN`] bytes with its name, because no browser sends one.
 pub(crate) fn find_browser_sized<'a, I>(fields: I, name: &str) -> Option<Cow<'a, str>>
 where
     I: IntoIterator<Item = &'a [u8]>,

@@ -160,7 +160,7 @@ pub trait SessionStore: Send + Sync {
 
     /// Removes the record under `id`; an id without a record is not an error.
     ///
-    /// `id` is empty when a session that was never stored is destroyed; no record has that
+    /// `id` is empty when a session that was never stored is destroyed. No record has that
     /// id, so there is nothing to remove.
     ///
     /// # Errors
