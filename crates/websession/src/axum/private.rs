@@ -80,33 +80,84 @@ pub(crate) fn warn_if_shared_cacheable(headers: &HeaderMap, cookie_name: &str) {
 /// `s-maxage` or `max-age`, or there is an `Expires` header, and `Cache-Control` names neither
 /// `no-store` nor a `private` that covers `Set-Cookie`. A `private` with a list of fields,
 /// such as `private="X-Id"`, keeps only those fields out of shared caches (section 5.2.2.7).
+///
+/// It runs on every response that sets the session cookie, so it reads the directives in
+/// place, in one pass, instead of collecting them.
 fn allows_shared_caching(headers: &HeaderMap) -> bool {
-    let directives: Vec<(String, Option<String>)> = headers
+    let mut cacheable = headers.contains_key(EXPIRES);
+    let directives = headers
         .get_all(CACHE_CONTROL)
         .iter()
         .filter_map(|value| value.to_str().ok())
-        .flat_map(split_directives)
-        .collect();
-    let has = |name: &str| directives.iter().any(|(directive, _)| directive == name);
-    let explicitly_cacheable =
-        has("public") || has("s-maxage") || has("max-age") || headers.contains_key(EXPIRES);
-    let cookie_private = directives.iter().any(|(name, fields)| {
-        name == "private"
-            && fields.as_deref().is_none_or(|fields| {
-                fields
-                    .split(',')
-                    .any(|field| field.trim().eq_ignore_ascii_case("set-cookie"))
-            })
-    });
-    explicitly_cacheable && !cookie_private && !has("no-store")
+        .flat_map(Directives::new);
+    for directive in directives {
+        if directive.is("no-store") || (directive.is("private") && directive.covers_set_cookie()) {
+            return false;
+        }
+        cacheable |= directive.is("public") || directive.is("s-maxage") || directive.is("max-age");
+    }
+    cacheable
 }
 
-/// Splits one `Cache-Control` value into directives: each name in lower case, with its
-/// argument without quotes when it has one. Commas inside a quoted argument, as in
+/// One `Cache-Control` directive: its name, and its argument without quotes when it has one.
+struct Directive<'a> {
+    name: &'a str,
+    argument: Option<&'a str>,
+}
+
+impl Directive<'_> {
+    /// Returns whether the directive is `name`, ignoring ASCII case as directive names do.
+    fn is(&self, name: &str) -> bool {
+        self.name.eq_ignore_ascii_case(name)
+    }
+
+    /// Returns whether a `private` directive keeps `Set-Cookie` out of shared caches: a plain
+    /// `private` does, and one with a list of fields does when the list names it.
+    fn covers_set_cookie(&self) -> bool {
+        self.argument.is_none_or(|fields| {
+            fields
+                .split(',')
+                .any(|field| field.trim().eq_ignore_ascii_case("set-cookie"))
+        })
+    }
+}
+
+/// The directives of one `Cache-Control` value. Commas inside a quoted argument, as in
 /// `private="Set-Cookie, X-Id"`, do not end the directive.
-fn split_directives(value: &str) -> Vec<(String, Option<String>)> {
-    let mut parts = Vec::new();
-    let mut start = 0;
+struct Directives<'a> {
+    rest: Option<&'a str>,
+}
+
+impl<'a> Directives<'a> {
+    fn new(value: &'a str) -> Self {
+        Self { rest: Some(value) }
+    }
+}
+
+impl<'a> Iterator for Directives<'a> {
+    type Item = Directive<'a>;
+
+    fn next(&mut self) -> Option<Directive<'a>> {
+        let value = self.rest?;
+        let end = unquoted_comma(value);
+        let part = &value[..end.unwrap_or(value.len())];
+        self.rest = end.map(|comma| &value[comma + 1..]);
+        Some(match part.split_once('=') {
+            Some((name, argument)) => Directive {
+                name: name.trim(),
+                argument: Some(argument.trim().trim_matches('"')),
+            },
+            None => Directive {
+                name: part.trim(),
+                argument: None,
+            },
+        })
+    }
+}
+
+/// Returns the index of the first comma outside a quoted string, where `\` escapes the next
+/// character.
+fn unquoted_comma(value: &str) -> Option<usize> {
     let mut quoted = false;
     let mut escaped = false;
     for (index, byte) in value.bytes().enumerate() {
@@ -114,24 +165,11 @@ fn split_directives(value: &str) -> Vec<(String, Option<String>)> {
             _ if escaped => escaped = false,
             b'\\' if quoted => escaped = true,
             b'"' => quoted = !quoted,
-            b',' if !quoted => {
-                parts.push(&value[start..index]);
-                start = index + 1;
-            }
+            b',' if !quoted => return Some(index),
             _ => {}
         }
     }
-    parts.push(&value[start..]);
-    parts
-        .into_iter()
-        .map(|part| match part.split_once('=') {
-            Some((name, argument)) => (
-                name.trim().to_ascii_lowercase(),
-                Some(argument.trim().trim_matches('"').to_owned()),
-            ),
-            None => (part.trim().to_ascii_lowercase(), None),
-        })
-        .collect()
+    None
 }
 
 fn varies_on_cookie(headers: &HeaderMap) -> bool {
