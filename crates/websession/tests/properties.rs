@@ -662,40 +662,31 @@ proptest! {
             .map(|(key, value)| format!("{key}:{}", write(value)))
             .collect();
         let text = format!("{{{}}}", members.join(","));
-        let storage = CookieSessionStorage::new(Cookie::builder("s").secrets(["old"]).build().unwrap());
-        let header = signed_header(&text, "old");
+        check_lazy_changes(&text, &changes)?;
+    }
 
-        let mut lazy = block_on(storage.get_session(Some(&header))).unwrap();
-        let parsed = storage.cookie().parse_fields([header.as_bytes()]);
-        let mut eager = block_on(storage.load_session(parsed)).unwrap();
-        for (operation, key, value) in &changes {
-            match operation {
-                0 => {
-                    lazy.set(*key, value.clone());
-                    eager.set(*key, value.clone());
-                }
-                1 => {
-                    lazy.unset(key);
-                    eager.unset(key);
-                }
-                2 => {
-                    lazy.flash(key, value.clone());
-                    eager.flash(key, value.clone());
-                }
-                _ => prop_assert_eq!(lazy.get(key), eager.get(key)),
-            }
-        }
-        let options = CookieOptions::default();
-        let written = block_on(storage.commit_session(&mut lazy, &options));
-        let expected = block_on(storage.commit_session(&mut eager, &options));
-        prop_assert_eq!(written.ok(), expected.ok(), "{:?} after {:?}", text, changes);
-
-        // A second commit reuses what the first found about each value's text.
-        lazy.set("k2", "again");
-        eager.set("k2", "again");
-        let written = block_on(storage.commit_session(&mut lazy, &options));
-        let expected = block_on(storage.commit_session(&mut eager, &options));
-        prop_assert_eq!(written.ok(), expected.ok(), "{:?} committed twice", text);
+    /// The same for texts of 28 to 33 members, around the number a changed session keeps as
+    /// text before it turns into a map, with changes that may add members past it.
+    #[test]
+    fn many_member_changes_write_as_full_parse(
+        keys in prop::sample::subsequence((0..40u8).collect::<Vec<_>>(), 28..=33),
+        value in any::<i16>(),
+        changes in prop::collection::vec((0..4u8, 0..46u8, any::<i16>()), 0..16),
+    ) {
+        let members: Vec<String> = keys
+            .iter()
+            .map(|key| format!(r#""k{key}":{value}"#))
+            .collect();
+        let text = format!("{{{}}}", members.join(","));
+        let changes: Vec<(u8, String, Value)> = changes
+            .into_iter()
+            .map(|(operation, key, value)| (operation, format!("k{key}"), Value::from(value)))
+            .collect();
+        let changes: Vec<(u8, &str, Value)> = changes
+            .iter()
+            .map(|(operation, key, value)| (*operation, key.as_str(), value.clone()))
+            .collect();
+        check_lazy_changes(&text, &changes)?;
     }
 
     /// The JSON text inside the cookie is what `JSON.stringify` writes: checked against the
@@ -788,4 +779,51 @@ fn commit_reports_invalid_options_before_deep_data() {
             "{error:?}"
         );
     }
+}
+
+/// Reads `text` as a signed cookie session twice, lazily and fully parsed, and applies the
+/// same changes to both (0 sets, 1 unsets, 2 flashes, 3 compares a read). Then checks that
+/// both commits write the same cookie, and again after one more change.
+fn check_lazy_changes(text: &str, changes: &[(u8, &str, Value)]) -> Result<(), TestCaseError> {
+    let storage = CookieSessionStorage::new(Cookie::builder("s").secrets(["old"]).build().unwrap());
+    let header = signed_header(text, "old");
+
+    let mut lazy = block_on(storage.get_session(Some(&header))).unwrap();
+    let parsed = storage.cookie().parse_fields([header.as_bytes()]);
+    let mut eager = block_on(storage.load_session(parsed)).unwrap();
+    for (operation, key, value) in changes {
+        match operation {
+            0 => {
+                lazy.set(*key, value.clone());
+                eager.set(*key, value.clone());
+            }
+            1 => {
+                lazy.unset(key);
+                eager.unset(key);
+            }
+            2 => {
+                lazy.flash(key, value.clone());
+                eager.flash(key, value.clone());
+            }
+            _ => prop_assert_eq!(lazy.get(key), eager.get(key)),
+        }
+    }
+    let options = CookieOptions::default();
+    let written = block_on(storage.commit_session(&mut lazy, &options));
+    let expected = block_on(storage.commit_session(&mut eager, &options));
+    prop_assert_eq!(
+        written.ok(),
+        expected.ok(),
+        "{:?} after {:?}",
+        text,
+        changes
+    );
+
+    // A second commit reuses what the first found about each value's text.
+    lazy.set("k2", "again");
+    eager.set("k2", "again");
+    let written = block_on(storage.commit_session(&mut lazy, &options));
+    let expected = block_on(storage.commit_session(&mut eager, &options));
+    prop_assert_eq!(written.ok(), expected.ok(), "{:?} committed twice", text);
+    Ok(())
 }
