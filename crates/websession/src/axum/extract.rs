@@ -134,6 +134,7 @@ impl LoadedSession {
     ) -> Result<SetSessionCookie, SessionError> {
         let value = self
             .storage
+            .as_ref()
             .commit_session(&mut self.session, overrides)
             .await?;
         SetSessionCookie::new(value)
@@ -319,7 +320,11 @@ impl LoadedSession {
         &mut self,
         overrides: &CookieOptions,
     ) -> Result<SetSessionCookie, SessionError> {
-        let value = self.storage.rotate_id(&mut self.session, overrides).await?;
+        let value = self
+            .storage
+            .as_ref()
+            .rotate_id(&mut self.session, overrides)
+            .await?;
         SetSessionCookie::new(value)
     }
 
@@ -381,6 +386,7 @@ impl LoadedSession {
     ) -> Result<SetSessionCookie, SessionError> {
         let value = self
             .storage
+            .as_ref()
             .destroy_session(&mut self.session, overrides)
             .await?;
         SetSessionCookie::new(value)
@@ -437,7 +443,11 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let storage = Arc::<dyn SessionStorage>::from_ref(state);
-        let session = storage.get_session_from_headers(&parts.headers).await?;
+        // Through `as_ref`, the call skips the `Arc`'s own impl and the future it would box.
+        let session = storage
+            .as_ref()
+            .get_session_from_headers(&parts.headers)
+            .await?;
         Ok(Self { session, storage })
     }
 }

@@ -343,7 +343,7 @@ async fn save(slot: &SessionSlot, settings: &SaveSettings) -> Result<Saved, Save
     if resign || roll {
         let options = settings.options_for(&session, handler_options);
         let warnings = &settings.refresh_warnings;
-        let set_cookie = refresh(storage.as_ref(), &mut session, &options, resign, warnings).await;
+        let set_cookie = refresh(storage, &mut session, &options, resign, warnings).await;
         return Ok(Saved::Read { set_cookie });
     }
     Ok(Saved::Read { set_cookie: None })
@@ -352,7 +352,7 @@ async fn save(slot: &SessionSlot, settings: &SaveSettings) -> Result<Saved, Save
 /// Deletes the destroyed session `old` and commits `session`, the one that followed it, when
 /// the handler set data in it.
 async fn save_after_destroy(
-    storage: &Arc<dyn SessionStorage>,
+    storage: &dyn SessionStorage,
     mut old: Session,
     mut session: Session,
     settings: &SaveSettings,

@@ -50,8 +50,10 @@ impl SessionSlot {
         }
     }
 
-    pub(crate) fn storage(&self) -> &Arc<dyn SessionStorage> {
-        &self.storage
+    /// Returns the storage itself, not the `Arc`, because a call through the `Arc`'s own
+    /// `SessionStorage` impl would box one more future for each storage call.
+    pub(crate) fn storage(&self) -> &dyn SessionStorage {
+        self.storage.as_ref()
     }
 
     /// Locks the state. The lock is never held across an `await` and no code panics while
