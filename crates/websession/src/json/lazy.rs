@@ -296,12 +296,19 @@ impl Source {
             .find(|member| self.key_is(member, key))
     }
 
+    /// Returns whether the member's key is `key`. Each escape is longer than the text it
+    /// stands for, so most keys are told apart by the length of their literal alone.
     fn key_is(&self, member: &MemberSpan, key: &str) -> bool {
-        match self.key_literal(member) {
-            (literal, None) => {
-                string_literal::decode(literal).is_some_and(|decoded| decoded == key)
+        let inner = &self.text[Self::key_inside_quotes(member)];
+        match inner.len().cmp(&key.len()) {
+            std::cmp::Ordering::Less => false,
+            // An escape would make the decoded key shorter than `key`.
+            std::cmp::Ordering::Equal => inner == key && !inner.contains('\\'),
+            std::cmp::Ordering::Greater => {
+                inner.contains('\\')
+                    && string_literal::decode(&self.text[member.key.clone()])
+                        .is_some_and(|decoded| decoded == key)
             }
-            (_, Some(plain)) => plain == key,
         }
     }
 
