@@ -45,7 +45,7 @@ pub(crate) enum FromText {
     Object(LazyObject),
     /// The text is JSON, but not an object.
     OtherValue,
-    /// The text is not JSON that [`super::parse`] accepts.
+    /// The text is not JSON that [`mod@super::parse`] accepts.
     Invalid,
 }
 
