@@ -244,6 +244,7 @@ mod tests {
             (vec!["public, private=\"X-Id\""], true),
             (vec!["public, private=\"X-Id, Set-Cookie\""], false),
             (vec!["public, PRIVATE=set-cookie"], false),
+            (vec!["public, private=\"Set-Cookie\" , max-age=60"], false),
             (vec!["public, private=\"X-Id, no-store\""], true),
             (vec!["max-age=60, no-cache=\"X-A\\\", private, X-B\""], true),
             (vec!["no-cache"], false),

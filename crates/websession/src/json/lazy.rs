@@ -478,6 +478,15 @@ mod tests {
     }
 
     #[test]
+    fn same_length_keys_compare_exactly() {
+        let data = object(r#"{"Ab":1,"ab":2}"#);
+        assert_eq!(data.get("Ab"), Some(json!(1)));
+        assert_eq!(data.get("ab"), Some(json!(2)));
+        assert_eq!(data.get("AB"), None);
+        assert!(!data.contains_key("aB"));
+    }
+
+    #[test]
     fn text_that_is_not_an_object_is_reported() {
         assert!(matches!(
             LazyObject::from_text("[1]".into()),
