@@ -6,7 +6,9 @@
 #      script starts);
 #   4. HTTP: a minimal axum app with and without the session layer under wrk, on loopback,
 #      and with handlers that do the session work by hand with the floor's code;
-#   5. HTTP latency: the same routes with one connection, so that no request waits for another.
+#   5. HTTP latency: the same routes over one connection, one request at a time, with the
+#      routes taking turns request by request (bench-http-latency, a client without wrk's
+#      per-request overhead).
 # Then it prints a table of time per operation with each column's ratio to the floor.
 #
 # usage: scripts/bench.sh
@@ -15,7 +17,8 @@
 #                      (default: ../shared/bench beside the repository)
 #   BENCH_HTTP_SECONDS duration of each wrk run (default 4; 1 with BENCH_QUICK=1)
 #   BENCH_HTTP_RUNS    runs of each route, in alternation (default 5; 1 with BENCH_QUICK=1)
-#   BENCH_LATENCY_RUNS runs of each route with one connection (default 3; 1 with BENCH_QUICK=1)
+#   BENCH_LATENCY_RUNS latency runs, each of BENCH_HTTP_SECONDS with all routes taking turns
+#                      (default 3; 1 with BENCH_QUICK=1)
 #
 # Installs wrk and redis-server from Debian's packages when they are missing, and the Node
 # packages in a temporary folder. Fails when the floor and websession write different bytes.
@@ -113,7 +116,7 @@ wait_for_line "$scratch/redis.log" "Ready to accept connections"
 BENCH_REDIS_URL="redis://127.0.0.1:$redis_port/" cargo bench -p websession-bench --bench storage
 
 echo "== 4. HTTP: minimal axum app with and without the session layer (wrk, $http_runs runs of ${http_seconds}s per route)"
-cargo build --release -p websession-bench --bin bench-http-server
+cargo build --release -p websession-bench --bin bench-http-server --bin bench-http-latency
 http_port=$(free_port)
 taskset_cmd=()
 # On a machine with at least two cores, the server and wrk each get their own core.
@@ -157,8 +160,14 @@ run_routes() {
 # 16 connections keep the server busy: 1/throughput is its time per request.
 run_routes "$http_runs" 16 "$scratch/http.tsv"
 
-echo "== 5. HTTP latency: one connection, one request at a time (wrk, $latency_runs runs of ${http_seconds}s per route)"
-run_routes "$latency_runs" 1 "$scratch/latency.tsv"
+echo "== 5. HTTP latency: one connection, one request at a time, routes in turn ($latency_runs runs of ${http_seconds}s)"
+latency_cmd=("$target_dir/release/bench-http-latency")
+if command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then latency_cmd=(taskset -c 1 "${latency_cmd[@]}"); fi
+: >"$scratch/latency.tsv"
+for _ in $(seq "$latency_runs"); do
+    "${latency_cmd[@]}" "$http_port" "$cookie_header" "$http_seconds" \
+        plain untouched read write floor-read floor-write >>"$scratch/latency.tsv"
+done
 
 echo "== report"
 echo

@@ -160,11 +160,12 @@ if (httpFile !== "-" && fs.existsSync(httpFile)) {
 }
 
 // Latency with one connection: each request waits only for the server and the loopback
-// network, not for other requests. Each route's median run by p50 is reported, so that one
+// network, not for other requests. The routes take turns within each run, so a run's ratios
+// hold however busy the machine was; each route's median run by p50 is reported, so that one
 // slow run does not decide the ratio.
 if (latencyFile !== "-" && fs.existsSync(latencyFile)) {
   const runs = readRuns(latencyFile, (run) => run.p50);
-  console.log("\n## HTTP latency: one connection, one request at a time (wrk, loopback)\n");
+  console.log("\n## HTTP latency: one connection, one request at a time, routes in turn (bench-http-latency, loopback)\n");
   console.log("| app | runs | p50, median run | ratio | p99, same run | p50, best run |");
   console.log("|---|---:|---:|---:|---:|---:|");
   const plain = runs.find((r) => r.route === "plain");

@@ -1,7 +1,7 @@
 //! A minimal axum server for the HTTP-level benchmark, on one thread, on loopback.
 //!
 //! ```text
-//! bench-http-server PORT
+//! bench-http-server PORT        (0: any free port, printed on startup)
 //! ```
 //!
 //! Routes, all responding with the session's `userId` (a constant without the session layer):
@@ -27,8 +27,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use std::sync::Arc;
 
+use axum::extract::Request;
 use axum::http::header::{COOKIE, SET_COOKIE};
-use axum::http::HeaderMap;
 use axum::routing::get;
 use axum::Router;
 use serde_json::{Map, Value};
@@ -63,8 +63,9 @@ fn next_theme() -> &'static str {
 }
 
 /// Reads the session data by hand with the floor, or an empty map without a valid cookie.
-fn floor_data(floor: &Floor, headers: &HeaderMap) -> Map<String, Value> {
-    let header = headers
+fn floor_data(floor: &Floor, request: &Request) -> Map<String, Value> {
+    let header = request
+        .headers()
         .get(COOKIE)
         .and_then(|value| value.to_str().ok())
         .unwrap_or("");
@@ -78,15 +79,17 @@ fn floor_user_id(data: &Map<String, Value>) -> String {
     }
 }
 
-async fn floor_read(floor: Arc<Floor>, headers: HeaderMap) -> String {
-    floor_user_id(&floor_data(&floor, &headers))
+// The handlers take the whole request, which axum moves into them, because a `HeaderMap`
+// argument would clone every header of the request first.
+async fn floor_read(floor: Arc<Floor>, request: Request) -> String {
+    floor_user_id(&floor_data(&floor, &request))
 }
 
 async fn floor_write(
     floor: Arc<Floor>,
-    headers: HeaderMap,
+    request: Request,
 ) -> ([(axum::http::HeaderName, String); 1], String) {
-    let mut data = floor_data(&floor, &headers);
+    let mut data = floor_data(&floor, &request);
     data.insert("theme".to_owned(), next_theme().into());
     let set_cookie = floor.commit(&data);
     ([(SET_COOKIE, set_cookie)], floor_user_id(&data))
@@ -129,12 +132,12 @@ fn main() -> std::io::Result<()> {
             "/floor-read",
             get({
                 let floor = floor.clone();
-                move |headers: HeaderMap| floor_read(floor.clone(), headers)
+                move |request: Request| floor_read(floor.clone(), request)
             }),
         )
         .route(
             "/floor-write",
-            get(move |headers: HeaderMap| floor_write(floor.clone(), headers)),
+            get(move |request: Request| floor_write(floor.clone(), request)),
         );
     let app = Router::new()
         .route("/plain", get(plain))

@@ -1,0 +1,188 @@
+//! Measures the latency of `bench-http-server`'s routes over one keep-alive connection on
+//! loopback, one request at a time.
+//!
+//! ```text
+//! bench-http-latency PORT COOKIE_HEADER SECONDS ROUTE...
+//! ```
+//!
+//! The routes take turns request by request, each round starting one route later than the
+//! one before, so a slow moment of the machine falls on every route alike and the ratios of
+//! their latencies do not drift with it. The first second is a warm-up and is not counted.
+//! Then it sends rounds for SECONDS and prints one line per route:
+//!
+//! ```text
+//! ROUTE<TAB>{"requests":N,"duration_us":D,"latency_mean_us":M,"latency_p50_us":P,"latency_p99_us":Q,"errors":0}
+//! ```
+//!
+//! where `duration_us` is the sum of the route's latencies. The fields are those of the `wrk`
+//! report in `scripts/bench.sh`. Each latency runs from the first byte written to the last
+//! byte of the response read. Exits with status 1 when a response is not `200 OK` or the
+//! connection fails.
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{Ipv4Addr, TcpStream};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+const WARM_UP: Duration = Duration::from_secs(1);
+
+struct Arguments {
+    port: u16,
+    cookie: String,
+    duration: Duration,
+    routes: Vec<String>,
+}
+
+fn parse_arguments() -> Option<Arguments> {
+    let mut args = std::env::args().skip(1);
+    let port = args.next()?.parse().ok()?;
+    let cookie = args.next()?;
+    let seconds: f64 = args.next()?.parse().ok()?;
+    let duration = Duration::try_from_secs_f64(seconds).ok()?;
+    let routes: Vec<String> = args.collect();
+    if routes.is_empty() {
+        return None;
+    }
+    Some(Arguments {
+        port,
+        cookie,
+        duration,
+        routes,
+    })
+}
+
+/// One keep-alive connection that sends a `GET` and reads its whole response.
+struct Connection {
+    reader: BufReader<TcpStream>,
+    writer: TcpStream,
+    body: Vec<u8>,
+}
+
+impl Connection {
+    fn open(port: u16) -> io::Result<Self> {
+        let stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port))?;
+        stream.set_nodelay(true)?;
+        Ok(Self {
+            writer: stream.try_clone()?,
+            reader: BufReader::new(stream),
+            body: Vec::new(),
+        })
+    }
+
+    /// Sends `request` and reads the response, which must be `200 OK` with a
+    /// `Content-Length`, as axum writes for a string body.
+    fn exchange(&mut self, request: &[u8]) -> io::Result<()> {
+        self.writer.write_all(request)?;
+        let mut line = String::new();
+        self.reader.read_line(&mut line)?;
+        if !line.starts_with("HTTP/1.1 200 ") {
+            return Err(invalid(format!(
+                "expected a 200 response, got {:?}",
+                line.trim_end()
+            )));
+        }
+        let mut content_length = None;
+        loop {
+            line.clear();
+            if self.reader.read_line(&mut line)? == 0 {
+                return Err(invalid("the server closed the connection".to_owned()));
+            }
+            let header = line.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = header.split_once(':') {
+                if name.eq_ignore_ascii_case("content-length") {
+                    content_length = value.trim().parse::<usize>().ok();
+                }
+            }
+        }
+        let length = content_length
+            .ok_or_else(|| invalid("the response has no valid Content-Length".to_owned()))?;
+        self.body.resize(length, 0);
+        self.reader.read_exact(&mut self.body)
+    }
+}
+
+fn invalid(message: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, message)
+}
+
+/// Sends rounds of one request per route until `duration` has passed, at least one round,
+/// and returns the latencies of each route in nanoseconds.
+fn run(
+    connection: &mut Connection,
+    requests: &[Vec<u8>],
+    duration: Duration,
+) -> io::Result<Vec<Vec<u64>>> {
+    let mut latencies = vec![Vec::new(); requests.len()];
+    let end = Instant::now() + duration;
+    let mut round = 0;
+    loop {
+        for turn in 0..requests.len() {
+            let route = (round + turn) % requests.len();
+            let start = Instant::now();
+            connection.exchange(&requests[route])?;
+            let nanos = start.elapsed().as_nanos();
+            latencies[route].push(u64::try_from(nanos).unwrap_or(u64::MAX));
+        }
+        round += 1;
+        if Instant::now() >= end {
+            return Ok(latencies);
+        }
+    }
+}
+
+/// Formats one route's line from its latencies in nanoseconds, of which `run` returns at
+/// least one.
+fn report_line(route: &str, latencies: &mut [u64]) -> String {
+    latencies.sort_unstable();
+    let count = latencies.len();
+    let total: u64 = latencies.iter().sum();
+    let micros = |nanos: u64| nanos as f64 / 1e3;
+    format!(
+        "{route}\t{{\"requests\":{count},\"duration_us\":{},\"latency_mean_us\":{:.3},\"latency_p50_us\":{:.3},\"latency_p99_us\":{:.3},\"errors\":0}}",
+        total / 1000,
+        micros(total) / count as f64,
+        micros(latencies[count / 2]),
+        micros(latencies[count * 99 / 100]),
+    )
+}
+
+fn main() -> ExitCode {
+    let Some(arguments) = parse_arguments() else {
+        eprintln!("usage: bench-http-latency PORT COOKIE_HEADER SECONDS ROUTE...");
+        return ExitCode::from(2);
+    };
+    let requests: Vec<Vec<u8>> = arguments
+        .routes
+        .iter()
+        .map(|route| {
+            format!(
+                "GET /{route} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nCookie: {}\r\n\r\n",
+                arguments.port, arguments.cookie
+            )
+            .into_bytes()
+        })
+        .collect();
+
+    let result = Connection::open(arguments.port).and_then(|mut connection| {
+        run(&mut connection, &requests, WARM_UP)?;
+        run(&mut connection, &requests, arguments.duration)
+    });
+    match result {
+        Ok(mut latencies) => {
+            for (route, route_latencies) in arguments.routes.iter().zip(&mut latencies) {
+                println!("{}", report_line(route, route_latencies));
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!(
+                "error: the latency run against 127.0.0.1:{} failed: {error}",
+                arguments.port
+            );
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,107 @@
+//! Runs `bench-http-latency` against a `bench-http-server` started on a free loopback port.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+
+use serde_json::Value;
+
+/// A `bench-http-server` process, killed on drop.
+struct Server {
+    child: Child,
+    port: String,
+    cookie: String,
+}
+
+impl Server {
+    fn start() -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_bench-http-server"))
+            .arg("0")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("bench-http-server starts");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let mut lines = BufReader::new(stdout).lines();
+        let mut next_line = || lines.next().expect("a line").expect("UTF-8 output");
+        let cookie = next_line()
+            .strip_prefix("cookie: ")
+            .expect("the first line is the cookie")
+            .to_owned();
+        let port = next_line()
+            .rsplit_once(':')
+            .expect("the second line ends with the address")
+            .1
+            .to_owned();
+        Self {
+            child,
+            port,
+            cookie,
+        }
+    }
+
+    fn measure(&self, seconds: &str, routes: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_bench-http-latency"))
+            .args([&self.port, &self.cookie, seconds])
+            .args(routes)
+            .output()
+            .expect("bench-http-latency runs")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn reports_each_route_once() {
+    let server = Server::start();
+    let output = server.measure("0", &["plain", "write", "floor-read"]);
+    assert!(output.status.success(), "{output:?}");
+
+    let stdout = String::from_utf8(output.stdout).expect("UTF-8 output");
+    let lines: Vec<(&str, Value)> = stdout
+        .lines()
+        .map(|line| {
+            let (route, json) = line.split_once('\t').expect("ROUTE<TAB>JSON");
+            (route, serde_json::from_str(json).expect("valid JSON"))
+        })
+        .collect();
+    let routes: Vec<&str> = lines.iter().map(|(route, _)| *route).collect();
+    assert_eq!(routes, ["plain", "write", "floor-read"]);
+
+    // Each round sends one request per route, so every route has the same count.
+    let requests = lines[0].1["requests"].as_u64().expect("a count");
+    assert!(requests >= 1);
+    for (route, report) in &lines {
+        assert_eq!(report["requests"].as_u64(), Some(requests), "{route}");
+        assert_eq!(report["errors"].as_u64(), Some(0), "{route}");
+        let p50 = report["latency_p50_us"].as_f64().expect("p50");
+        let p99 = report["latency_p99_us"].as_f64().expect("p99");
+        assert!(p50 > 0.0, "{route}: p50 {p50}");
+        assert!(p99 >= p50, "{route}: p99 {p99} below p50 {p50}");
+    }
+}
+
+#[test]
+fn fails_on_missing_route() {
+    let server = Server::start();
+    let output = server.measure("0", &["plain", "no-such-route"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("expected a 200 response, got \"HTTP/1.1 404 Not Found\""),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn rejects_missing_arguments() {
+    let output = Command::new(env!("CARGO_BIN_EXE_bench-http-latency"))
+        .args(["8080", "a=1", "1"])
+        .output()
+        .expect("bench-http-latency runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).starts_with("usage: bench-http-latency"));
+}
