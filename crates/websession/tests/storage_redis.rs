@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::conformance::{conformance_suite, cookie, start};
+use common::log_capture::CapturedLog;
 use common::redis_server::RedisServer;
 use common::request_cookie;
 use serde_json::{json, Map};
@@ -203,8 +204,18 @@ const FOREIGN_VALUES: [&str; 7] = [
     r#"{"data":{"a":1},"expires":99999999999999}"#,
 ];
 
+/// Returns the lines of `log` that contain `text`.
+fn lines_with(log: &CapturedLog, text: &str) -> Vec<String> {
+    log.text()
+        .lines()
+        .filter(|line| line.contains(text))
+        .map(str::to_owned)
+        .collect()
+}
+
 #[tokio::test]
 async fn foreign_value_reads_as_no_session() {
+    let log = CapturedLog::capture_this_thread();
     let server = RedisServer::start();
     let store = RedisStore::connect(&server.url()).await.unwrap();
     let key = "websession:planted-value";
@@ -214,6 +225,44 @@ async fn foreign_value_reads_as_no_session() {
         let stored: String = server.command(redis::cmd("GET").arg(key));
         assert_eq!(stored, value, "the value is kept");
     }
+
+    // One warning a minute: the first value's.
+    let warnings = lines_with(&log, "redis session value is not a session record");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("held_back=0"), "{}", warnings[0]);
+    assert!(!warnings[0].contains("planted-value"), "{}", warnings[0]);
+}
+
+#[tokio::test]
+async fn other_type_reads_as_no_session() {
+    let log = CapturedLog::capture_this_thread();
+    let server = RedisServer::start();
+    let store = RedisStore::connect(&server.url()).await.unwrap();
+    let _: () = server.command(
+        redis::cmd("HSET")
+            .arg("websession:a-hash")
+            .arg("f")
+            .arg("v"),
+    );
+    let _: () = server.command(redis::cmd("RPUSH").arg("websession:a-list").arg("job"));
+
+    assert_eq!(store.read("a-hash").await.unwrap(), None);
+    assert_eq!(store.read("a-list").await.unwrap(), None);
+    let value: String = server.command(redis::cmd("HGET").arg("websession:a-hash").arg("f"));
+    assert_eq!(value, "v", "the hash is kept");
+    let length: i64 = server.command(redis::cmd("LLEN").arg("websession:a-list"));
+    assert_eq!(length, 1, "the list is kept");
+
+    // One warning a minute: the hash's, without the key, which contains the session id.
+    let warnings = lines_with(&log, "redis session key contains a value of another type");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains(r#"redis_type="hash""#),
+        "{}",
+        warnings[0]
+    );
+    assert!(warnings[0].contains("held_back=0"), "{}", warnings[0]);
+    assert!(!warnings[0].contains("a-hash"), "{}", warnings[0]);
 }
 
 #[tokio::test]

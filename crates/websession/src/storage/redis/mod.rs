@@ -12,6 +12,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{RedisResult, Script};
 use serde_json::{Map, Value};
 
+use self::scripts::ReadReply;
 use super::record::{self, millis_since_epoch};
 use super::session_id::{generate_session_id, is_valid_session_id};
 use super::store::{record_expiry, SessionStore, StoreError, DEFAULT_MAX_LIFETIME};
@@ -309,6 +310,22 @@ impl RedisStore {
     fn key(&self, id: &str) -> String {
         format!("{}{id}", self.prefix)
     }
+
+    /// Logs that a session's key contains a value of another Redis type (at most once a minute,
+    /// shared with the warning for strings that are not records). The key is not named,
+    /// because it contains the session id.
+    fn warn_other_type(&self, kind: &str) {
+        if let Some(held_back) = self.not_a_record_warnings.admit() {
+            tracing::warn!(
+                prefix = %self.prefix,
+                redis_type = kind,
+                held_back,
+                "redis session key contains a value of another type, not a session record; \
+                 reading it as no session and leaving it in place (at most one such warning \
+                 a minute; held_back counts the others)"
+            );
+        }
+    }
 }
 
 #[async_trait]
@@ -360,13 +377,18 @@ impl SessionStore for RedisStore {
         let mut invocation = scripts::read().key(self.key(id));
         invocation.arg(now);
         let invocation = &invocation;
-        let value: Option<Vec<u8>> = self
+        let reply = self
             .run("read", |mut connection| async move {
                 invocation.invoke_async(&mut connection).await
             })
             .await?;
-        let Some(value) = value else {
-            return Ok(None);
+        let value = match reply {
+            ReadReply::Missing => return Ok(None),
+            ReadReply::Value(value) => value,
+            ReadReply::OtherType(kind) => {
+                self.warn_other_type(&kind);
+                return Ok(None);
+            }
         };
         // The update and touch scripts find the expiry at the start of the value, so a record
         // is readable only in the layout that `record::encode` writes.

@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use redis::Script;
+use redis::{ErrorKind, FromRedisValue, RedisError, RedisResult, Script};
 
 /// Lua functions that every script starts with.
 ///
@@ -31,12 +31,16 @@ end
 
 /// Returns the string under `KEYS[1]` unless it is a record that has expired at `ARGV[1]`
 /// (milliseconds since the Unix epoch), which is deleted. A value that is not in a record's
-/// layout is returned as it is and kept, so that the caller can report it.
+/// layout is returned as it is and kept, so that the caller can report it. For a key of
+/// another Redis type, it returns an array of the type's name, which [`ReadReply`]
+/// distinguishes from a string.
 const READ_SCRIPT: &str = concat!(
     lua_functions!(),
     r#"
-local value = string_at(KEYS[1])
-if not value then return false end
+local kind = redis.call('TYPE', KEYS[1]).ok
+if kind == 'none' then return false end
+if kind ~= 'string' then return {kind} end
+local value = redis.call('GET', KEYS[1])
 local expires = record_parts(value)
 if expires and expires <= tonumber(ARGV[1]) then
   redis.call('DEL', KEYS[1])
@@ -109,6 +113,33 @@ return 1
 "#
 );
 
+/// The reply of the read script.
+#[derive(Debug, PartialEq)]
+pub(super) enum ReadReply {
+    /// No key, or a record that had expired, which the script deleted.
+    Missing,
+    /// The string under the key, a record or a value in another layout.
+    Value(Vec<u8>),
+    /// The name of the key's Redis type (`hash`, `list`, …), which is not `string`.
+    OtherType(String),
+}
+
+impl FromRedisValue for ReadReply {
+    fn from_redis_value(reply: &redis::Value) -> RedisResult<Self> {
+        match reply {
+            redis::Value::Nil => Ok(Self::Missing),
+            redis::Value::Array(items) => match items.as_slice() {
+                [kind] => Ok(Self::OtherType(String::from_redis_value(kind)?)),
+                _ => Err(RedisError::from((
+                    ErrorKind::TypeError,
+                    "the read script returned an array that is not one type name",
+                ))),
+            },
+            other => Vec::<u8>::from_redis_value(other).map(Self::Value),
+        }
+    }
+}
+
 // Each `Script` hashes its text once per process. `redis` runs it by hash with `EVALSHA`
 // and sends the text again only when the server does not have it.
 
@@ -158,5 +189,21 @@ mod tests {
         assert!(!has_record_layout(br#"{"expires":0,"queue":["a","b"]}"#));
         assert!(!has_record_layout(br#"{"expires":1,"data":[1]}"#));
         assert!(!has_record_layout(br#"{"expires":1,"data":{"#));
+    }
+
+    #[test]
+    fn read_reply_from_each_shape() {
+        use redis::Value;
+
+        let bulk = |text: &str| Value::BulkString(text.as_bytes().to_vec());
+        let read = |reply: &Value| ReadReply::from_redis_value(reply);
+        assert_eq!(read(&Value::Nil).unwrap(), ReadReply::Missing);
+        assert_eq!(read(&bulk("{}")).unwrap(), ReadReply::Value(b"{}".to_vec()));
+        assert_eq!(
+            read(&Value::Array(vec![bulk("hash")])).unwrap(),
+            ReadReply::OtherType("hash".to_owned())
+        );
+        assert!(read(&Value::Array(vec![])).is_err());
+        assert!(read(&Value::Array(vec![bulk("hash"), bulk("list")])).is_err());
     }
 }
