@@ -124,18 +124,35 @@ pub(super) enum ReadReply {
     OtherType(String),
 }
 
+fn not_one_type_name() -> RedisError {
+    RedisError::from((
+        ErrorKind::TypeError,
+        "the read script returned an array that is not one type name",
+    ))
+}
+
 impl FromRedisValue for ReadReply {
     fn from_redis_value(reply: &redis::Value) -> RedisResult<Self> {
         match reply {
             redis::Value::Nil => Ok(Self::Missing),
             redis::Value::Array(items) => match items.as_slice() {
                 [kind] => Ok(Self::OtherType(String::from_redis_value(kind)?)),
-                _ => Err(RedisError::from((
-                    ErrorKind::TypeError,
-                    "the read script returned an array that is not one type name",
-                ))),
+                _ => Err(not_one_type_name()),
             },
             other => Vec::<u8>::from_redis_value(other).map(Self::Value),
+        }
+    }
+
+    // `redis` converts a command's reply with this method. The trait's default borrows the
+    // reply and so copies the session's bytes, which this one moves instead.
+    fn from_owned_redis_value(reply: redis::Value) -> RedisResult<Self> {
+        match reply {
+            redis::Value::Nil => Ok(Self::Missing),
+            redis::Value::Array(mut items) => match (items.pop(), items.is_empty()) {
+                (Some(kind), true) => Ok(Self::OtherType(String::from_owned_redis_value(kind)?)),
+                _ => Err(not_one_type_name()),
+            },
+            other => Vec::<u8>::from_owned_redis_value(other).map(Self::Value),
         }
     }
 }
@@ -205,5 +222,36 @@ mod tests {
         );
         assert!(read(&Value::Array(vec![])).is_err());
         assert!(read(&Value::Array(vec![bulk("hash"), bulk("list")])).is_err());
+        assert!(read(&Value::Okay).is_err());
+        assert!(read(&Value::SimpleString("hash".to_owned())).is_err());
+    }
+
+    #[test]
+    fn owned_read_reply_from_each_shape() {
+        use redis::Value;
+
+        let bulk = |text: &str| Value::BulkString(text.as_bytes().to_vec());
+        let read = ReadReply::from_owned_redis_value;
+        assert_eq!(read(Value::Nil).unwrap(), ReadReply::Missing);
+        assert_eq!(read(bulk("{}")).unwrap(), ReadReply::Value(b"{}".to_vec()));
+        assert_eq!(
+            read(Value::Array(vec![bulk("hash")])).unwrap(),
+            ReadReply::OtherType("hash".to_owned())
+        );
+        assert!(read(Value::Array(vec![])).is_err());
+        assert!(read(Value::Array(vec![bulk("hash"), bulk("list")])).is_err());
+        assert!(read(Value::Okay).is_err());
+        assert!(read(Value::SimpleString("hash".to_owned())).is_err());
+    }
+
+    #[test]
+    fn owned_read_reply_keeps_buffer() {
+        let bytes = br#"{"expires":1,"data":{}}"#.to_vec();
+        let address = bytes.as_ptr();
+        let reply = ReadReply::from_owned_redis_value(redis::Value::BulkString(bytes)).unwrap();
+        let ReadReply::Value(value) = reply else {
+            panic!("expected a value, got {reply:?}");
+        };
+        assert_eq!(value.as_ptr(), address, "the bytes were copied");
     }
 }
