@@ -1,6 +1,7 @@
 //! Runs `bench-http-latency` against a `bench-http-server` started on a free loopback port.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
+use std::net::{Ipv4Addr, Shutdown, TcpListener};
 use std::process::{Child, Command, Output, Stdio};
 
 use serde_json::Value;
@@ -104,4 +105,85 @@ fn rejects_missing_arguments() {
         .expect("bench-http-latency runs");
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).starts_with("usage: bench-http-latency"));
+}
+
+/// Serves one connection on a free loopback port and returns the port. The server sends
+/// `response` to each request and, when `close_after` is true, shuts down its writing side
+/// after the first response.
+fn serve_once(response: &'static [u8], close_after: bool) -> String {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind a free port");
+    let port = listener.local_addr().expect("a local address").port();
+    std::thread::spawn(move || {
+        let (stream, _) = listener.accept().expect("a connection");
+        let mut writer = stream.try_clone().expect("a second handle");
+        let mut reader = BufReader::new(stream);
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            if line != "\r\n" {
+                continue;
+            }
+            if writer.write_all(response).is_err() {
+                return;
+            }
+            if close_after {
+                // The server keeps reading until the client disconnects, so that the client
+                // reads the end of the stream and not a reset.
+                let _ = writer.shutdown(Shutdown::Write);
+            }
+        }
+    });
+    port.to_string()
+}
+
+fn measure_port(port: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bench-http-latency"))
+        .args([port, "a=1", "0", "plain"])
+        .output()
+        .expect("bench-http-latency runs")
+}
+
+#[test]
+fn fails_when_server_closes() {
+    let port = serve_once(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+        true,
+    );
+    let output = measure_port(&port);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("the server closed the connection"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn fails_when_body_is_cut_short() {
+    let port = serve_once(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nok", true);
+    let output = measure_port(&port);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("the server closed the connection"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn fails_on_chunked_response() {
+    let port = serve_once(
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
+        false,
+    );
+    let output = measure_port(&port);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("the response has no valid Content-Length"),
+        "{stderr}"
+    );
 }

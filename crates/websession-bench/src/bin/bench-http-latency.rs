@@ -74,7 +74,9 @@ impl Connection {
     fn exchange(&mut self, request: &[u8]) -> io::Result<()> {
         self.writer.write_all(request)?;
         let mut line = String::new();
-        self.reader.read_line(&mut line)?;
+        if self.reader.read_line(&mut line)? == 0 {
+            return Err(closed());
+        }
         if !line.starts_with("HTTP/1.1 200 ") {
             return Err(invalid(format!(
                 "expected a 200 response, got {:?}",
@@ -85,7 +87,7 @@ impl Connection {
         loop {
             line.clear();
             if self.reader.read_line(&mut line)? == 0 {
-                return Err(invalid("the server closed the connection".to_owned()));
+                return Err(closed());
             }
             let header = line.trim_end();
             if header.is_empty() {
@@ -100,12 +102,25 @@ impl Connection {
         let length = content_length
             .ok_or_else(|| invalid("the response has no valid Content-Length".to_owned()))?;
         self.body.resize(length, 0);
-        self.reader.read_exact(&mut self.body)
+        self.reader.read_exact(&mut self.body).map_err(|error| {
+            if error.kind() == io::ErrorKind::UnexpectedEof {
+                closed()
+            } else {
+                error
+            }
+        })
     }
 }
 
 fn invalid(message: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, message)
+}
+
+fn closed() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        "the server closed the connection",
+    )
 }
 
 /// Sends rounds of one request per route until `duration` has passed, at least one round,
