@@ -98,13 +98,22 @@ fn fails_on_missing_route() {
 }
 
 #[test]
-fn rejects_missing_arguments() {
-    let output = Command::new(env!("CARGO_BIN_EXE_bench-http-latency"))
-        .args(["8080", "a=1", "1"])
-        .output()
-        .expect("bench-http-latency runs");
-    assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).starts_with("usage: bench-http-latency"));
+fn rejects_invalid_arguments() {
+    let cases: [&[&str]; 4] = [
+        &["8080", "a=1", "1"],
+        &["8080", "a=1", "1e18", "plain"],
+        &["8080", "a=1", "-1", "plain"],
+        &["no-port", "a=1", "1", "plain"],
+    ];
+    for arguments in cases {
+        let output = Command::new(env!("CARGO_BIN_EXE_bench-http-latency"))
+            .args(arguments)
+            .output()
+            .expect("bench-http-latency runs");
+        assert_eq!(output.status.code(), Some(2), "{arguments:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.starts_with("usage: bench-http-latency"), "{stderr}");
+    }
 }
 
 /// Serves one connection on a free loopback port and returns the port. The server sends

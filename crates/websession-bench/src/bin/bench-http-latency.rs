@@ -5,16 +5,17 @@
 //! bench-http-latency PORT COOKIE_HEADER SECONDS ROUTE...
 //! ```
 //!
-//! The routes take turns request by request, each round starting one route later than the
-//! one before, so a slow moment of the machine falls on every route alike and the ratios of
-//! their latencies do not drift with it. The first second is a warm-up and is not counted.
-//! Then it sends rounds for SECONDS and prints one line per route:
+//! The routes take turns request by request, so a slow moment of the machine falls on every
+//! route alike, and each round starts one route later than the one before. The first second
+//! is a warm-up and is not counted. Then it sends rounds for SECONDS (at most 86400) and
+//! prints one line per route:
 //!
 //! ```text
 //! ROUTE<TAB>{"requests":N,"duration_us":D,"latency_mean_us":M,"latency_p50_us":P,"latency_p99_us":Q,"errors":0}
 //! ```
 //!
-//! where `duration_us` is the sum of the route's latencies. The fields are those of the `wrk`
+//! where `duration_us` is the sum of the route's latencies, and the percentiles are by nearest
+//! rank. The fields are those of the `wrk`
 //! report in `scripts/bench.sh`. Each latency runs from the first byte written to the last
 //! byte of the response read. Exits with status 1 when a response is not `200 OK` or the
 //! connection fails.
@@ -25,6 +26,9 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 const WARM_UP: Duration = Duration::from_secs(1);
+
+/// The maximum of SECONDS: a day.
+const MAX_SECONDS: f64 = 86_400.0;
 
 struct Arguments {
     port: u16,
@@ -38,6 +42,9 @@ fn parse_arguments() -> Option<Arguments> {
     let port = args.next()?.parse().ok()?;
     let cookie = args.next()?;
     let seconds: f64 = args.next()?.parse().ok()?;
+    if !(0.0..=MAX_SECONDS).contains(&seconds) {
+        return None;
+    }
     let duration = Duration::try_from_secs_f64(seconds).ok()?;
     let routes: Vec<String> = args.collect();
     if routes.is_empty() {
@@ -148,6 +155,13 @@ fn run(
     }
 }
 
+/// Returns the `percent`th percentile of `sorted` by nearest rank: the smallest value that
+/// at least `percent`% of the values do not exceed. `sorted` must not be empty.
+fn nearest_rank(sorted: &[u64], percent: usize) -> u64 {
+    let rank = (sorted.len() * percent).div_ceil(100).max(1);
+    sorted[rank - 1]
+}
+
 /// Formats one route's line from its latencies in nanoseconds, of which `run` returns at
 /// least one.
 fn report_line(route: &str, latencies: &mut [u64]) -> String {
@@ -159,14 +173,14 @@ fn report_line(route: &str, latencies: &mut [u64]) -> String {
         "{route}\t{{\"requests\":{count},\"duration_us\":{},\"latency_mean_us\":{:.3},\"latency_p50_us\":{:.3},\"latency_p99_us\":{:.3},\"errors\":0}}",
         total / 1000,
         micros(total) / count as f64,
-        micros(latencies[count / 2]),
-        micros(latencies[count * 99 / 100]),
+        micros(nearest_rank(latencies, 50)),
+        micros(nearest_rank(latencies, 99)),
     )
 }
 
 fn main() -> ExitCode {
     let Some(arguments) = parse_arguments() else {
-        eprintln!("usage: bench-http-latency PORT COOKIE_HEADER SECONDS ROUTE...");
+        eprintln!("usage: bench-http-latency PORT COOKIE_HEADER SECONDS ROUTE... (SECONDS from 0 to 86400)");
         return ExitCode::from(2);
     };
     let requests: Vec<Vec<u8>> = arguments
@@ -199,5 +213,22 @@ fn main() -> ExitCode {
             );
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nearest_rank;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let values: Vec<u64> = (1..=100).collect();
+        assert_eq!(nearest_rank(&values, 50), 50);
+        assert_eq!(nearest_rank(&values, 99), 99);
+        assert_eq!(nearest_rank(&values, 100), 100);
+        assert_eq!(nearest_rank(&[7, 9], 50), 7);
+        assert_eq!(nearest_rank(&[7, 9], 99), 9);
+        assert_eq!(nearest_rank(&[5], 50), 5);
+        assert_eq!(nearest_rank(&[5], 0), 5);
     }
 }
