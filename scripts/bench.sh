@@ -7,8 +7,8 @@
 #   4. HTTP: a minimal axum app with and without the session layer under wrk, on loopback,
 #      and with handlers that do the session work by hand with the floor's code;
 #   5. HTTP latency: the same routes over one connection, one request at a time, with the
-#      routes taking turns request by request (bench-http-latency, a client without wrk's
-#      per-request overhead).
+#      routes taking turns request by request (bench-http-latency), so that a slow moment
+#      of the machine falls on every route alike.
 # Then it prints a table of time per operation with each column's ratio to the floor.
 #
 # usage: scripts/bench.sh
