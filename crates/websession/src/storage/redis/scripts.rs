@@ -213,35 +213,24 @@ mod tests {
         use redis::Value;
 
         let bulk = |text: &str| Value::BulkString(text.as_bytes().to_vec());
-        let read = |reply: &Value| ReadReply::from_redis_value(reply);
-        assert_eq!(read(&Value::Nil).unwrap(), ReadReply::Missing);
-        assert_eq!(read(&bulk("{}")).unwrap(), ReadReply::Value(b"{}".to_vec()));
-        assert_eq!(
-            read(&Value::Array(vec![bulk("hash")])).unwrap(),
-            ReadReply::OtherType("hash".to_owned())
-        );
-        assert!(read(&Value::Array(vec![])).is_err());
-        assert!(read(&Value::Array(vec![bulk("hash"), bulk("list")])).is_err());
-        assert!(read(&Value::Okay).is_err());
-        assert!(read(&Value::SimpleString("hash".to_owned())).is_err());
-    }
-
-    #[test]
-    fn owned_read_reply_from_each_shape() {
-        use redis::Value;
-
-        let bulk = |text: &str| Value::BulkString(text.as_bytes().to_vec());
-        let read = ReadReply::from_owned_redis_value;
-        assert_eq!(read(Value::Nil).unwrap(), ReadReply::Missing);
-        assert_eq!(read(bulk("{}")).unwrap(), ReadReply::Value(b"{}".to_vec()));
-        assert_eq!(
-            read(Value::Array(vec![bulk("hash")])).unwrap(),
-            ReadReply::OtherType("hash".to_owned())
-        );
-        assert!(read(Value::Array(vec![])).is_err());
-        assert!(read(Value::Array(vec![bulk("hash"), bulk("list")])).is_err());
-        assert!(read(Value::Okay).is_err());
-        assert!(read(Value::SimpleString("hash".to_owned())).is_err());
+        let cases = [
+            (Value::Nil, Some(ReadReply::Missing)),
+            (bulk("{}"), Some(ReadReply::Value(b"{}".to_vec()))),
+            (
+                Value::Array(vec![bulk("hash")]),
+                Some(ReadReply::OtherType("hash".to_owned())),
+            ),
+            (Value::Array(vec![]), None),
+            (Value::Array(vec![bulk("hash"), bulk("list")]), None),
+            (Value::Okay, None),
+            (Value::SimpleString("hash".to_owned()), None),
+        ];
+        for (reply, expected) in cases {
+            let borrowed = ReadReply::from_redis_value(&reply).ok();
+            assert_eq!(borrowed, expected, "borrowed {reply:?}");
+            let owned = ReadReply::from_owned_redis_value(reply.clone()).ok();
+            assert_eq!(owned, expected, "owned {reply:?}");
+        }
     }
 
     #[test]
