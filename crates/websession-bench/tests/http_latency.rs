@@ -1,7 +1,7 @@
 //! Runs `bench-http-latency` against a `bench-http-server` started on a free loopback port.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{Ipv4Addr, Shutdown, TcpListener};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Ipv4Addr, Shutdown, TcpListener, TcpStream};
 use std::process::{Child, Command, Output, Stdio};
 
 use serde_json::Value;
@@ -46,6 +46,28 @@ impl Server {
             .output()
             .expect("bench-http-latency runs")
     }
+
+    /// Sends one `GET` with the benchmark's cookie on a new connection and returns the
+    /// response's head and body.
+    fn get(&self, route: &str) -> (String, String) {
+        let port: u16 = self.port.parse().expect("a port number");
+        let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).expect("a connection");
+        let request = format!(
+            "GET /{route} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {}\r\nConnection: close\r\n\r\n",
+            self.cookie
+        );
+        stream
+            .write_all(request.as_bytes())
+            .expect("the request is sent");
+        let mut response = String::new();
+        stream
+            .read_to_string(&mut response)
+            .expect("a UTF-8 response");
+        let (head, body) = response
+            .split_once("\r\n\r\n")
+            .expect("a blank line after the head");
+        (head.to_owned(), body.to_owned())
+    }
 }
 
 impl Drop for Server {
@@ -82,6 +104,31 @@ fn reports_each_route_once() {
         let p99 = report["latency_p99_us"].as_f64().expect("p99");
         assert!(p50 > 0.0, "{route}: p50 {p50}");
         assert!(p99 >= p50, "{route}: p99 {p99} below p50 {p50}");
+    }
+}
+
+/// Returns the value of the `Set-Cookie` header in `head`, if any.
+fn set_cookie(head: &str) -> Option<&str> {
+    head.lines().find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.eq_ignore_ascii_case("set-cookie")
+            .then(|| value.trim())
+    })
+}
+
+#[test]
+fn session_routes_return_user_id() {
+    let server = Server::start();
+    let (_, user_id) = server.get("plain");
+    assert!(!user_id.is_empty());
+
+    for route in ["read", "floor-read", "write", "floor-write"] {
+        let (head, body) = server.get(route);
+        assert!(head.starts_with("HTTP/1.1 200 "), "{route}: {head}");
+        assert_eq!(body, user_id, "{route}");
+
+        let sets_cookie = route.ends_with("write");
+        assert_eq!(set_cookie(&head).is_some(), sets_cookie, "{route}: {head}");
     }
 }
 

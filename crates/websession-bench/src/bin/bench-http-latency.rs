@@ -218,7 +218,81 @@ fn main() -> ExitCode {
 
 #[cfg(test)]
 mod tests {
-    use super::nearest_rank;
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::{Ipv4Addr, TcpListener};
+    use std::thread::{self, JoinHandle};
+    use std::time::Duration;
+
+    use super::{nearest_rank, report_line, run, Connection};
+
+    /// Serves one connection on a free loopback port with `200 OK` to every request, and
+    /// returns the port and a thread that returns the request paths in the order received.
+    fn record_paths() -> (u16, JoinHandle<Vec<String>>) {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind a free port");
+        let port = listener.local_addr().expect("a local address").port();
+        let server = thread::spawn(move || {
+            let (stream, _) = listener.accept().expect("a connection");
+            let mut writer = stream.try_clone().expect("a second handle");
+            let mut reader = BufReader::new(stream);
+            let mut paths = Vec::new();
+            let mut line = String::new();
+            loop {
+                line.clear();
+                if reader.read_line(&mut line).expect("a request line") == 0 {
+                    return paths;
+                }
+                if let Some(request) = line.strip_prefix("GET ") {
+                    let path = request.split(' ').next().expect("a path");
+                    paths.push(path.to_owned());
+                } else if line == "\r\n" {
+                    writer
+                        .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                        .expect("the response is sent");
+                }
+            }
+        });
+        (port, server)
+    }
+
+    #[test]
+    fn run_rotates_first_route_each_round() {
+        let (port, server) = record_paths();
+        let routes = ["/a", "/b", "/c"];
+        let requests: Vec<Vec<u8>> = routes
+            .iter()
+            .map(|route| format!("GET {route} HTTP/1.1\r\nHost: x\r\n\r\n").into_bytes())
+            .collect();
+
+        let mut connection = Connection::open(port).expect("the connection opens");
+        let latencies = run(&mut connection, &requests, Duration::from_millis(200)).unwrap();
+        drop(connection);
+        let paths = server.join().expect("the server thread finishes");
+
+        // Round r sends route (r + t) % 3 at turn t, so every route is sent once a round and
+        // each round starts one route later.
+        let rounds = paths.len() / routes.len();
+        assert!(rounds >= 2, "only {rounds} rounds in 200 ms");
+        assert_eq!(paths.len(), rounds * routes.len());
+        let expected: Vec<&str> = (0..rounds)
+            .flat_map(|round| {
+                (0..routes.len()).map(move |turn| routes[(round + turn) % routes.len()])
+            })
+            .collect();
+        assert_eq!(paths, expected);
+        for route_latencies in &latencies {
+            assert_eq!(route_latencies.len(), rounds);
+        }
+    }
+
+    #[test]
+    fn report_line_in_microseconds() {
+        let mut latencies = [2_500, 1_000, 3_250];
+        let line = report_line("read", &mut latencies);
+        assert_eq!(
+            line,
+            "read\t{\"requests\":3,\"duration_us\":6,\"latency_mean_us\":2.250,\"latency_p50_us\":2.500,\"latency_p99_us\":3.250,\"errors\":0}"
+        );
+    }
 
     #[test]
     fn nearest_rank_percentiles() {
