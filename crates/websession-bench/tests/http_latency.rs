@@ -195,22 +195,22 @@ fn serve_once(response: &'static [u8], close_after: bool) -> String {
     port.to_string()
 }
 
-fn measure_port(port: &str) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bench-http-latency"))
-        .args([port, "a=1", "0", "plain"])
+/// Runs the client against a server that answers with `response`, checks that it fails with
+/// status 1, and returns its standard error.
+fn failure_message(response: &'static [u8], close_after: bool) -> String {
+    let port = serve_once(response, close_after);
+    let output = Command::new(env!("CARGO_BIN_EXE_bench-http-latency"))
+        .args([port.as_str(), "a=1", "0", "plain"])
         .output()
-        .expect("bench-http-latency runs")
+        .expect("bench-http-latency runs");
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 #[test]
 fn fails_when_server_closes() {
-    let port = serve_once(
-        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
-        true,
-    );
-    let output = measure_port(&port);
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let response = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+    let stderr = failure_message(response, true);
     assert!(
         stderr.contains("the server closed the connection"),
         "{stderr}"
@@ -219,10 +219,8 @@ fn fails_when_server_closes() {
 
 #[test]
 fn fails_when_body_is_cut_short() {
-    let port = serve_once(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nok", true);
-    let output = measure_port(&port);
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let response = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nok";
+    let stderr = failure_message(response, true);
     assert!(
         stderr.contains("the server closed the connection"),
         "{stderr}"
@@ -231,13 +229,8 @@ fn fails_when_body_is_cut_short() {
 
 #[test]
 fn fails_on_chunked_response() {
-    let port = serve_once(
-        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n",
-        false,
-    );
-    let output = measure_port(&port);
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let response = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n";
+    let stderr = failure_message(response, false);
     assert!(
         stderr.contains("the response has no valid Content-Length"),
         "{stderr}"
