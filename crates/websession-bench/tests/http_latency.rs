@@ -195,7 +195,7 @@ fn serve_once(response: &'static [u8], close_after: bool) -> String {
     port.to_string()
 }
 
-/// Runs the client against a server that answers with `response`, checks that it fails with
+/// Runs the client against a server that responds with `response`, checks that it fails with
 /// status 1, and returns its standard error.
 fn failure_message(response: &'static [u8], close_after: bool) -> String {
     let port = serve_once(response, close_after);

@@ -15,10 +15,9 @@
 //! ```
 //!
 //! where `duration_us` is the sum of the route's latencies, and the percentiles are by nearest
-//! rank. The fields are those of the `wrk`
-//! report in `scripts/bench.sh`. Each latency runs from the first byte written to the last
-//! byte of the response read. Exits with status 1 when a response is not `200 OK` or the
-//! connection fails.
+//! rank. The fields are those of the `wrk` report in `scripts/bench.sh`. Each latency runs
+//! from the first byte written to the last byte of the response read. Exits with status 1
+//! when a response is not `200 OK` or the connection fails.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, TcpStream};
