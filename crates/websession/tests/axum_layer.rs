@@ -1489,3 +1489,43 @@ fn service_forwards_inner_readiness() {
         Poll::Ready(Err("inner service overloaded"))
     );
 }
+
+/// An inner service that counts its calls and is not `Clone`.
+struct CountingService {
+    calls: usize,
+}
+
+impl Service<Request<Body>> for CountingService {
+    type Response = Response<Body>;
+    type Error = &'static str;
+    type Future = std::future::Ready<Result<Response<Body>, &'static str>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _: Request<Body>) -> Self::Future {
+        self.calls += 1;
+        let body = format!("call {}", self.calls);
+        std::future::ready(Ok(Response::new(Body::from(body))))
+    }
+}
+
+fn assert_send<T: Send>(_: &T) {}
+
+#[tokio::test]
+async fn service_calls_the_inner_service_it_polled() {
+    // The service calls its own inner service, the one `poll_ready` polled, in `call`, so the
+    // inner service needs no `Clone` and keeps its state from call to call.
+    let mut service = SessionService::new(CountingService { calls: 0 }, signed_storage());
+    for expected in ["call 1", "call 2"] {
+        std::future::poll_fn(|context| service.poll_ready(context))
+            .await
+            .unwrap();
+        let future = service.call(Request::new(Body::empty()));
+        assert_send(&future);
+        let response = future.await.unwrap();
+        assert!(response.headers().is_empty(), "{:?}", response.headers());
+        assert_eq!(body_text(response).await, expected);
+    }
+}

@@ -7,7 +7,7 @@ use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 
 use super::error::SessionError;
-use super::service::refresh;
+use super::save::refresh;
 use super::set_cookie::SetSessionCookie;
 use crate::cookie::CookieOptions;
 use crate::session::Session;

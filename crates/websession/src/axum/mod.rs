@@ -72,15 +72,18 @@
 
 mod error;
 mod extract;
+mod future;
 mod layer;
 mod managed;
 mod private;
+mod save;
 mod service;
 mod set_cookie;
 mod slot;
 
 pub use error::SessionError;
 pub use extract::LoadedSession;
+pub use future::ResponseFuture;
 pub use layer::SessionLayer;
 pub use managed::ManagedSession;
 pub use private::PrivateResponse;
