@@ -17,12 +17,15 @@ use super::set_cookie::SetSessionCookie;
 use super::slot::SessionSlot;
 
 pin_project! {
-    /// The future that [`SessionService`](super::SessionService) returns: the inner
-    /// service's response, completed once the session is saved.
+    /// The future that [`SessionService`](super::SessionService) returns. It resolves to the
+    /// inner service's response once the session is saved, or to the inner service's error
+    /// as it is, with nothing saved.
     ///
-    /// When the save needs no storage call, because the handler did not extract the session
-    /// or left it unchanged with a cookie that needs no refresh, the response is completed
-    /// in place, without an allocation. A save through the storage runs as a boxed future.
+    /// When the save needs no storage call, the response is completed in the poll that
+    /// receives it, without boxing a future. That is the case when the handler did not
+    /// extract the session, or left it unchanged without a destroy, a rotation or
+    /// `commit_with` options, and its cookie needs no re-signing or rolling expiry. Any other
+    /// save runs as a boxed future.
     pub struct ResponseFuture<F, B> {
         #[pin]
         stage: Stage<F, B>,
@@ -37,7 +40,7 @@ pin_project! {
         Handler {
             #[pin]
             future: F,
-            // `None` once the handler's response has gone on to the saving stage.
+            // `None` once the handler's response has arrived, whether or not a save follows.
             slot: Option<SessionSlot>,
             settings: Arc<SaveSettings>,
         },
