@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, Response, StatusCode};
 use pin_project_lite::pin_project;
 
 use super::private::{mark_private, warn_if_shared_cacheable};
-use super::save::{settle, store, Pending, SaveError, SaveSettings, Saved, Settled};
+use super::save::{settle, store, PendingSave, SaveError, SaveSettings, Saved, Settled};
 use super::set_cookie::SetSessionCookie;
 use super::slot::SessionSlot;
 
@@ -86,7 +86,7 @@ where
                         Settled::Done(saved) => {
                             return Poll::Ready(Ok(complete(response, &slot, Ok(saved))));
                         }
-                        Settled::Pending(pending) => {
+                        Settled::Store(pending) => {
                             finish(response, slot, settings.clone(), pending)
                         }
                     }
@@ -108,7 +108,7 @@ fn finish<B: Default + Send + 'static>(
     response: Response<B>,
     slot: SessionSlot,
     settings: Arc<SaveSettings>,
-    mut pending: Pending,
+    mut pending: PendingSave,
 ) -> Pin<Box<dyn Future<Output = Response<B>> + Send>> {
     Box::pin(async move {
         let saved = store(slot.storage(), &mut pending, &settings).await;

@@ -52,7 +52,7 @@ impl SaveSettings {
 }
 
 /// A save that needs the storage: the session as the handler left it.
-pub(super) struct Pending {
+pub(super) struct PendingSave {
     session: Session,
     destroyed: Option<Session>,
     handler_options: Option<CookieOptions>,
@@ -66,8 +66,10 @@ pub(super) struct Pending {
 // would be a second allocation for each request that changes its session.
 #[allow(clippy::large_enum_variant)]
 pub(super) enum Settled {
+    /// The outcome, reached without a storage call.
     Done(Saved),
-    Pending(Pending),
+    /// The save to run through the storage.
+    Store(PendingSave),
 }
 
 /// Takes the request's session out of the slot and returns the outcome of its save when no
@@ -115,7 +117,7 @@ pub(super) fn settle(slot: &SessionSlot, settings: &SaveSettings) -> Settled {
     if !stored {
         return Settled::Done(Saved::Read { set_cookie: None });
     }
-    Settled::Pending(Pending {
+    Settled::Store(PendingSave {
         session,
         destroyed,
         handler_options,
@@ -128,11 +130,11 @@ pub(super) fn settle(slot: &SessionSlot, settings: &SaveSettings) -> Settled {
 /// Commits, rotates, refreshes or destroys the session as [`settle`] left it.
 pub(super) async fn store(
     storage: &dyn SessionStorage,
-    pending: &mut Pending,
+    pending: &mut PendingSave,
     settings: &SaveSettings,
 ) -> Result<Saved, SaveError> {
     // Borrowed, not moved, so that the future does not hold a second copy of the session.
-    let Pending {
+    let PendingSave {
         session,
         destroyed,
         handler_options,
