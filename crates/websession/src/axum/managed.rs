@@ -105,7 +105,7 @@ impl ManagedSession {
         state.rotate_id = false;
         // After a second destroy, the first session is the one the storage holds a record of.
         if state.destroyed.is_none() {
-            state.destroyed = Some(old);
+            state.destroyed = Some(Box::new(old));
         }
     }
 
@@ -217,7 +217,7 @@ impl ManagedSession {
     /// # }).unwrap();
     /// ```
     pub fn commit_with(&mut self, overrides: CookieOptions) {
-        self.slot.lock().cookie_options = Some(overrides);
+        self.slot.lock().cookie_options = Some(Box::new(overrides));
     }
 }
 

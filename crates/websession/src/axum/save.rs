@@ -54,17 +54,14 @@ impl SaveSettings {
 /// A save that needs the storage: the session as the handler left it.
 pub(super) struct PendingSave {
     session: Session,
-    destroyed: Option<Session>,
-    handler_options: Option<CookieOptions>,
+    destroyed: Option<Box<Session>>,
+    handler_options: Option<Box<CookieOptions>>,
     rotate_id: bool,
     resign: bool,
     roll: bool,
 }
 
-/// What [`settle`] found: the save's outcome, or a save that needs the storage.
-// Not boxed: the pending save moves on into the boxed future that runs it, and a box here
-// would be a second allocation for each request that changes its session.
-#[allow(clippy::large_enum_variant)]
+/// The result of [`settle`]: the save's outcome, or a save that needs the storage.
 pub(super) enum Settled {
     /// The outcome, reached without a storage call.
     Done(Saved),
@@ -73,15 +70,21 @@ pub(super) enum Settled {
 }
 
 /// Takes the request's session out of the slot and returns the outcome of its save when no
-/// storage call is needed: the handler did not extract the session, or it did not change,
-/// destroy or rotate it and the cookie needs no refresh. Otherwise returns the save to run.
+/// storage call is needed. That is the case when the handler did not extract the session, or
+/// did not change, destroy or rotate it and the cookie needs no refresh. Otherwise returns
+/// the save to run.
 pub(super) fn settle(slot: &SessionSlot, settings: &SaveSettings) -> Settled {
-    let SlotState {
+    // Checked before the state is moved out, so that a request that never loaded the session
+    // does not copy it.
+    let Some(SlotState {
         session,
         destroyed,
         cookie_options: handler_options,
         rotate_id,
-    } = slot.take();
+    }) = slot.take_loaded()
+    else {
+        return Settled::Done(Saved::Untouched);
+    };
     let cookie = slot.storage().cookie().name();
 
     let session = match session {
@@ -144,13 +147,13 @@ pub(super) async fn store(
     } = pending;
     let (rotate_id, resign, roll) = (*rotate_id, *resign, *roll);
     let cookie = storage.cookie().name();
-    let handler_options = handler_options.as_ref();
+    let handler_options = handler_options.as_deref();
 
     if let Some(old) = destroyed.take() {
         // Boxed, so that its future does not enlarge the state of every save.
         return Box::pin(save_after_destroy(
             storage,
-            old,
+            *old,
             std::mem::take(session),
             settings,
             handler_options,
@@ -184,7 +187,7 @@ pub(super) async fn store(
         tracing::debug!(cookie, changed, sent = saved.is_some(), "session saved");
         return sent_if_any(saved).map_err(failed("commit"));
     }
-    // What is left is a refresh: `settle` stores no session that needs none.
+    // What is left is a refresh, because `settle` sends no other save here.
     debug_assert!(resign || roll);
     let options = settings.options_for(session, handler_options);
     let warnings = &settings.refresh_warnings;

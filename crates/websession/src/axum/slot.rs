@@ -15,14 +15,17 @@ pub(crate) struct SessionSlot {
 }
 
 /// What the handler did with the session of one request.
+///
+/// The rarely used fields are boxed, which keeps the state that every request creates and
+/// moves small.
 #[derive(Default)]
 pub(crate) struct SlotState {
     /// Where the session is: not loaded yet, lent to a handler, or back in the slot.
     pub(crate) session: Loan,
     /// The session that the handler destroyed, kept so the storage can delete its record.
-    pub(crate) destroyed: Option<Session>,
+    pub(crate) destroyed: Option<Box<Session>>,
     /// Cookie options the handler asked for; `Some` also forces a commit.
-    pub(crate) cookie_options: Option<CookieOptions>,
+    pub(crate) cookie_options: Option<Box<CookieOptions>>,
     /// Whether the handler requested a fresh session id. A later destroy clears it.
     pub(crate) rotate_id: bool,
 }
@@ -62,8 +65,13 @@ impl SessionSlot {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Takes the final state out of the slot once the handler has returned.
-    pub(crate) fn take(&self) -> SlotState {
-        std::mem::take(&mut *self.lock())
+    /// Takes the final state out of the slot once the handler has returned, or returns
+    /// `None` when no handler loaded the session, so there is nothing to save.
+    pub(crate) fn take_loaded(&self) -> Option<SlotState> {
+        let mut state = self.lock();
+        if matches!(state.session, Loan::NotLoaded) {
+            return None;
+        }
+        Some(std::mem::take(&mut *state))
     }
 }
