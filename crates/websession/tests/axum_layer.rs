@@ -1514,7 +1514,7 @@ impl Service<Request<Body>> for CountingService {
 fn assert_send<T: Send>(_: &T) {}
 
 #[tokio::test]
-async fn service_calls_the_inner_service_it_polled() {
+async fn service_calls_polled_inner_service() {
     // The service calls its own inner service, the one `poll_ready` polled, in `call`, so the
     // inner service needs no `Clone` and keeps its state from call to call.
     let mut service = SessionService::new(CountingService { calls: 0 }, signed_storage());
