@@ -74,8 +74,8 @@ pub(super) enum Settled {
 /// did not change, destroy or rotate it and the cookie needs no refresh. Otherwise returns
 /// the save to run.
 pub(super) fn settle(slot: &SessionSlot, settings: &SaveSettings) -> Settled {
-    // Checked before the state is moved out, so that a request that never loaded the session
-    // does not copy it.
+    // `take_loaded` checks for a loaded session before it moves the state out, so that a
+    // request that never loaded the session does not copy the state.
     let Some(SlotState {
         session,
         destroyed,
@@ -88,6 +88,7 @@ pub(super) fn settle(slot: &SessionSlot, settings: &SaveSettings) -> Settled {
     let cookie = slot.storage().cookie().name();
 
     let session = match session {
+        // Not returned by `take_loaded`; matched for completeness.
         Loan::NotLoaded => return Settled::Done(Saved::Untouched),
         Loan::Returned(session) => session,
         Loan::Lent => {
