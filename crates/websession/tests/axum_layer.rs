@@ -1511,19 +1511,20 @@ impl Service<Request<Body>> for CountingService {
     }
 }
 
-fn assert_send<T: Send>(_: &T) {}
+fn assert_send_and_unpin<T: Send + Unpin>(_: &T) {}
 
 #[tokio::test]
 async fn service_calls_polled_inner_service() {
     // The service calls its own inner service, the one `poll_ready` polled, in `call`, so the
-    // inner service needs no `Clone` and keeps its state from call to call.
+    // inner service needs no `Clone` and keeps its state from call to call. Its future is
+    // `Send`, as axum requires, and `Unpin`, as the inner one is.
     let mut service = SessionService::new(CountingService { calls: 0 }, signed_storage());
     for expected in ["call 1", "call 2"] {
         std::future::poll_fn(|context| service.poll_ready(context))
             .await
             .unwrap();
         let future = service.call(Request::new(Body::empty()));
-        assert_send(&future);
+        assert_send_and_unpin(&future);
         let response = future.await.unwrap();
         assert!(response.headers().is_empty(), "{:?}", response.headers());
         assert_eq!(body_text(response).await, expected);

@@ -17,9 +17,13 @@ use super::set_cookie::SetSessionCookie;
 use super::slot::SessionSlot;
 
 pin_project! {
-    /// The future that [`SessionService`](super::SessionService) returns. It resolves to the
-    /// inner service's response once the session is saved, or to the inner service's error
-    /// as it is, with nothing saved.
+    /// The future that [`SessionService`](super::SessionService) returns as its
+    /// `Service::Future`; code that names the service's types in generic Tower code sees it.
+    ///
+    /// It resolves to the inner service's response once the session is saved, to a bare
+    /// `500 Internal Server Error` when the save fails (as [`SessionLayer`](super::SessionLayer)
+    /// describes), or to the inner service's error as it is, with nothing saved. It is `Unpin`
+    /// when the inner future is.
     ///
     /// When the save needs no storage call, the response is completed in the poll that
     /// receives it, without boxing a future. That is the case when the handler did not

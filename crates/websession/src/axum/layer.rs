@@ -16,7 +16,8 @@ use crate::{CookieOptions, Session};
 /// After the inner service responds, for a request whose handler extracted the session:
 ///
 /// - it commits the session when it changed (a consumed flash value counts), through
-///   [`SessionStorage::touch_session`](crate::SessionStorage::touch_session), so that with a
+///   [`SessionStorage::touch_session`](crate::SessionStorage::touch_session), which commits
+///   a changed session and only extends an unchanged one, so that with a
 ///   server-side storage nothing is sent when another request destroyed the session or
 ///   rotated its id meanwhile;
 /// - it saves an unchanged session again through
@@ -33,12 +34,12 @@ use crate::{CookieOptions, Session};
 ///   [`ManagedSession::destroy`](super::ManagedSession::destroy);
 /// - it appends the resulting `Set-Cookie` header, keeping the handler's own cookies;
 /// - it adds `Vary: Cookie` and, unless the handler set its own `Cache-Control`,
-///   `Cache-Control: private`, because the response may depend on session data. A handler
-///   that sets its own `Cache-Control` with `public`, `s-maxage` or `max-age` and without
-///   `private` or `no-store` lets shared caches store such a response, `Set-Cookie`
-///   included (a `private` that lists fields, such as `private="X-Id"`, counts only when
-///   it lists `Set-Cookie`), so keep such headers off routes that use the session. The layer logs a
-///   warning the first time it sends a cookie with such headers;
+///   `Cache-Control: private`, because the response may depend on session data;
+/// - it keeps a handler's own `Cache-Control`. One with `public`, `s-maxage` or `max-age`
+///   and without `private` or `no-store` lets shared caches store the response, `Set-Cookie`
+///   included, so keep such headers off routes that use the session. A `private` that lists
+///   fields, such as `private="X-Id"`, counts only when it lists `Set-Cookie`. The layer
+///   logs a warning the first time it sends a cookie with such headers;
 /// - when the storage fails, it replaces the response with a bare
 ///   `500 Internal Server Error` and logs the error with `tracing`. When the failure comes
 ///   after a destroy that succeeded, such as a commit of data set after the destroy, the

@@ -53,10 +53,14 @@ impl<S> SessionService<S> {
     /// # Examples
     ///
     /// ```
+    /// use axum::{body::Body, http::{Request, Response}};
     /// use websession::{axum::SessionService, CookieSessionStorage};
     ///
     /// let storage = CookieSessionStorage::with_secrets(["s3cr3t"])?;
-    /// let service = SessionService::new(tower::service_fn(|()| async { Ok::<_, ()>(()) }), std::sync::Arc::new(storage));
+    /// let inner = tower::service_fn(|_: Request<Body>| async {
+    ///     Ok::<_, std::convert::Infallible>(Response::new(Body::empty()))
+    /// });
+    /// let service = SessionService::new(inner, std::sync::Arc::new(storage));
     /// # let _ = service;
     /// # Ok::<(), websession::ConfigError>(())
     /// ```
@@ -85,10 +89,13 @@ impl<S> SessionService<S> {
     /// # Examples
     ///
     /// ```
+    /// use axum::{body::Body, http::{Request, Response}};
     /// use websession::{axum::SessionService, CookieOptions, CookieSessionStorage};
     ///
     /// let storage = CookieSessionStorage::with_secrets(["s3cr3t"])?;
-    /// let inner = tower::service_fn(|()| async { Ok::<_, ()>(()) });
+    /// let inner = tower::service_fn(|_: Request<Body>| async {
+    ///     Ok::<_, std::convert::Infallible>(Response::new(Body::empty()))
+    /// });
     /// let service = SessionService::new(inner, std::sync::Arc::new(storage))
     ///     .cookie_options(|session| CookieOptions {
     ///         max_age: session.has("remember").then_some(30 * 24 * 3600),
@@ -117,10 +124,13 @@ impl<S> SessionService<S> {
     /// # Examples
     ///
     /// ```
+    /// use axum::{body::Body, http::{Request, Response}};
     /// use websession::{axum::SessionService, CookieSessionStorage};
     ///
     /// let storage = CookieSessionStorage::with_secrets(["s3cr3t"])?;
-    /// let inner = tower::service_fn(|()| async { Ok::<_, ()>(()) });
+    /// let inner = tower::service_fn(|_: Request<Body>| async {
+    ///     Ok::<_, std::convert::Infallible>(Response::new(Body::empty()))
+    /// });
     /// let service = SessionService::new(inner, std::sync::Arc::new(storage)).rolling_expiry(true);
     /// assert!(format!("{service:?}").contains("rolling_expiry: true"));
     /// # Ok::<(), websession::ConfigError>(())
