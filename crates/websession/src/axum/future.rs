@@ -18,7 +18,7 @@ use super::slot::SessionSlot;
 
 pin_project! {
     /// The future that [`SessionService`](super::SessionService) returns as its
-    /// `Service::Future`; code that names the service's types in generic Tower code sees it.
+    /// `Service::Future`. Generic Tower code names it when it spells out the service's types.
     ///
     /// It resolves to the inner service's response once the session is saved, to a bare
     /// `500 Internal Server Error` when the save fails (as [`SessionLayer`](super::SessionLayer)
