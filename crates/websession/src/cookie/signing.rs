@@ -15,6 +15,7 @@ use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+use subtle::ConstantTimeEq as _;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -83,7 +84,7 @@ impl Signer {
             .position(|key| {
                 let mut mac = key.clone();
                 mac.update(payload.as_bytes());
-                mac.verify_slice(&tag).is_ok()
+                bool::from(mac.finalize().into_bytes().ct_eq(&tag))
             })
             .map(|index| (payload, index))
     }
