@@ -141,6 +141,22 @@ mod tests {
     }
 
     #[test]
+    fn verify_rejects_each_altered_tag_byte() {
+        let signer = Signer::new(&["new", "old"]);
+        for secret in ["new", "old"] {
+            let good = signed(secret, "abc");
+            let (payload, signature) = good.rsplit_once('.').unwrap();
+            let tag = STANDARD_NO_PAD.decode(signature).unwrap();
+            for index in 0..TAG_LEN {
+                let mut altered = tag.clone();
+                altered[index] ^= 0x01;
+                let text = format!("{payload}.{}", STANDARD_NO_PAD.encode(&altered));
+                assert_eq!(signer.verify(&text), None, "secret {secret}, byte {index}");
+            }
+        }
+    }
+
+    #[test]
     fn short_signature_rejected_when_tag_ends_in_zero() {
         // The decoding buffer starts zeroed, so without the length check a signature of the
         // first 31 bytes would verify for every tag whose last byte is 0.
